@@ -1,0 +1,102 @@
+import { Command } from 'commander';
+import { ConfigError, loadConfig, type Config } from '../config';
+import { loadKeyring } from '../crypto/keyring';
+import { generateKey } from '../crypto/fernet';
+import { connectDatabase } from '../db/connect';
+import { migrateLatest } from '../db/migrate';
+import { createLogger } from '../observability/logger';
+import { Vault } from '../secrets/vault';
+import { createWorkspace } from '../workspaces/create-workspace';
+
+function config(): Config {
+  try {
+    return loadConfig();
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      console.error(e.message);
+      process.exit(78);
+    }
+    throw e;
+  }
+}
+
+// CLI logs go to stderr so --json output on stdout stays machine-readable.
+const logger = () => createLogger({ level: process.env.LOG_LEVEL ?? 'warn', destination: process.stderr });
+
+async function withDb<T>(fn: (db: Awaited<ReturnType<typeof connectDatabase>>, cfg: Config) => Promise<T>): Promise<T> {
+  const cfg = config();
+  const db = await connectDatabase(cfg);
+  try {
+    await migrateLatest(db.knex);
+    return await fn(db, cfg);
+  } finally {
+    await db.close();
+  }
+}
+
+const program = new Command('wakil').description('Wakil operator commands');
+
+program
+  .command('migrate')
+  .description('apply pending database migrations')
+  .action(async () => {
+    const cfg = config();
+    const db = await connectDatabase(cfg);
+    try {
+      const applied = await migrateLatest(db.knex);
+      console.log(applied.length ? `Applied ${applied.length} migration(s): ${applied.join(', ')}` : 'Database is up to date.');
+    } finally {
+      await db.close();
+    }
+  });
+
+const keys = program.command('keys').description('Fernet keys for stored secrets');
+keys
+  .command('generate')
+  .description('print a new Fernet key')
+  .action(() => console.log(generateKey()));
+keys
+  .command('rotate')
+  .description('re-encrypt every stored secret under the first key of FERNET_KEYS (resumable)')
+  .option('--batch-size <n>', 'secrets per transaction', '100')
+  .action(async (opts: { batchSize: string }) => {
+    await withDb(async (db, cfg) => {
+      const vault = new Vault(db.knex, loadKeyring(cfg, logger()));
+      const n = await vault.rotate({
+        batchSize: Number(opts.batchSize),
+        onProgress: (done, remaining) => console.log(`re-encrypted ${done}, ${remaining} left`),
+      });
+      console.log(`Done: ${n} secret(s) re-encrypted. Keys other than the first can now be removed from FERNET_KEYS.`);
+    });
+  });
+
+const workspace = program.command('workspace').description('workspaces');
+workspace
+  .command('create')
+  .description('create a workspace and its owner; prints a merchant API key once')
+  .requiredOption('--name <name>', 'workspace (shop) name')
+  .requiredOption('--owner-email <email>', "owner's email")
+  .option('--owner-name <name>', "owner's name")
+  .option('--language <lang>', 'fr | ar | en', 'fr')
+  .option('--json', 'print JSON for scripts')
+  .action(async (opts: { name: string; ownerEmail: string; ownerName?: string; language: string; json?: boolean }) => {
+    await withDb(async (db) => {
+      const created = await createWorkspace(db.knex, {
+        name: opts.name,
+        ownerEmail: opts.ownerEmail,
+        ownerName: opts.ownerName,
+        language: opts.language as 'fr',
+      });
+      if (opts.json) {
+        console.log(JSON.stringify(created));
+      } else {
+        console.log(`Workspace ${created.workspace_id} created.`);
+        console.log(`API key (shown once, keep it safe): ${created.api_key}`);
+      }
+    });
+  });
+
+program.parseAsync(process.argv).catch((err) => {
+  console.error(err instanceof Error ? err.message : String(err));
+  process.exit(1);
+});

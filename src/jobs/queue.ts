@@ -1,0 +1,182 @@
+import crypto from 'node:crypto';
+import type { Knex } from 'knex';
+import PgBoss from 'pg-boss';
+import type { z } from 'zod';
+import { execNative, type Database } from '../db/connect';
+import type { Logger } from '../observability/logger';
+
+export interface JobInfo {
+  id: string;
+  retryCount: number;
+}
+
+export interface JobDefinition<T> {
+  name: string;
+  /** Validates the payload when it is sent and again when it is worked. */
+  schema: z.ZodType<T>;
+  /**
+   * 'stately': at most one queued and one running job per key (one conversation at a time;
+   * a burst collapses into the job already queued). 'standard': no per-key limit.
+   */
+  policy?: 'standard' | 'stately' | 'singleton';
+  retryLimit?: number;
+  retryDelaySeconds?: number;
+  /** Exponential backoff between retries (pg-boss doubles the delay, with jitter). */
+  retryBackoff?: boolean;
+  expireInSeconds?: number;
+  /** How many of this job run at once in one process. */
+  concurrency?: number;
+  handler: (data: T, job: JobInfo) => Promise<void>;
+}
+
+export interface SendOptions {
+  /** Per-key serialisation for 'stately'/'singleton' queues (e.g. the conversation id). */
+  key?: string;
+  /** Same key = same job: a second send is a no-op while the first is kept (default 14 days). */
+  idempotencyKey?: string;
+  startAfterMs?: number;
+  /** Enqueue inside this transaction: the job exists if and only if the transaction commits. */
+  trx?: Knex.Transaction;
+}
+
+const DEAD = (name: string) => `${name}__dead`;
+
+/** Deterministic UUID (v5-shaped) so an idempotency key maps to one pg-boss job id. */
+function uuidFromKey(name: string, key: string): string {
+  const h = crypto.createHash('sha1').update(`${name}\u0000${key}`).digest();
+  h[6] = (h[6]! & 0x0f) | 0x50;
+  h[8] = (h[8]! & 0x3f) | 0x80;
+  const x = h.subarray(0, 16).toString('hex');
+  return `${x.slice(0, 8)}-${x.slice(8, 12)}-${x.slice(12, 16)}-${x.slice(16, 20)}-${x.slice(20)}`;
+}
+
+/**
+ * A durable queue on Postgres (pg-boss), on the same database and connection discipline as the
+ * rest of the app, so it works on PGlite too. Failed jobs that exhaust their retries land in a
+ * `<name>__dead` queue, which operators see on the settings page and in /metrics.
+ */
+export class JobQueue {
+  private readonly boss: PgBoss;
+  private readonly defs = new Map<string, JobDefinition<unknown>>();
+  private started = false;
+  private working = false;
+
+  constructor(
+    private readonly db: Database,
+    private readonly logger: Logger,
+    private readonly opts: { pollingIntervalSeconds?: number } = {},
+  ) {
+    this.boss = new PgBoss({
+      db: { executeSql: (text: string, values?: unknown[]) => execNative(db.knex, text, values) },
+      schema: 'pgboss',
+      // Our own database owns maintenance: keep completed jobs a day for the settings page.
+      archiveCompletedAfterSeconds: 24 * 3600,
+      deleteAfterDays: 14,
+    } as unknown as PgBoss.ConstructorOptions);
+    this.boss.on('error', (err) => this.logger.error({ err }, 'job queue error'));
+  }
+
+  define<T>(def: JobDefinition<T>): void {
+    if (this.defs.has(def.name)) throw new Error(`job ${def.name} defined twice`);
+    this.defs.set(def.name, def as JobDefinition<unknown>);
+  }
+
+  has(name: string): boolean {
+    return this.defs.has(name);
+  }
+
+  /** Creates the queue tables and queues. With work=true this process also runs the handlers. */
+  async start({ work }: { work: boolean }): Promise<void> {
+    if (!this.started) {
+      await this.boss.start();
+      this.started = true;
+    }
+    for (const def of this.defs.values()) {
+      await this.boss.createQueue(DEAD(def.name));
+      await this.boss.createQueue(def.name, {
+        name: def.name,
+        policy: def.policy ?? 'standard',
+        retryLimit: def.retryLimit ?? 5,
+        retryDelay: def.retryDelaySeconds ?? 5,
+        retryBackoff: def.retryBackoff ?? true,
+        expireInSeconds: def.expireInSeconds ?? 15 * 60,
+        deadLetter: DEAD(def.name),
+      } as PgBoss.Queue);
+    }
+    if (work && !this.working) {
+      this.working = true;
+      for (const def of this.defs.values()) await this.work(def);
+    }
+  }
+
+  private async work(def: JobDefinition<unknown>): Promise<void> {
+    const n = def.concurrency ?? 2;
+    for (let i = 0; i < n; i++) {
+      await this.boss.work(
+        def.name,
+        { batchSize: 1, pollingIntervalSeconds: this.opts.pollingIntervalSeconds ?? 0.5 },
+        async (jobs) => {
+          for (const job of jobs) {
+            const data = def.schema.parse(job.data);
+            const info = { id: job.id, retryCount: (job as unknown as { retryCount?: number }).retryCount ?? 0 };
+            try {
+              await def.handler(data, info);
+            } catch (err) {
+              this.logger.warn({ err, job: def.name, jobId: job.id }, 'job failed; it will be retried or dead-lettered');
+              throw err;
+            }
+          }
+        },
+      );
+    }
+  }
+
+  /** Returns the job id, or null when the key or idempotency key says it already exists. */
+  async send<T>(name: string, data: T, opts: SendOptions = {}): Promise<string | null> {
+    const def = this.defs.get(name);
+    if (!def) throw new Error(`unknown job ${name}`);
+    const payload = def.schema.parse(data);
+    const options: PgBoss.SendOptions & { db?: unknown } = {};
+    if (opts.key) options.singletonKey = opts.key;
+    if (opts.idempotencyKey) options.id = uuidFromKey(name, opts.idempotencyKey);
+    if (opts.startAfterMs) options.startAfter = new Date(Date.now() + opts.startAfterMs);
+    if (opts.trx) {
+      const trx = opts.trx;
+      options.db = { executeSql: (text: string, values?: unknown[]) => execNative(trx, text, values) };
+    }
+    try {
+      return await this.boss.send(name, payload as object, options);
+    } catch (err) {
+      // A job with this idempotency key already exists (pg-boss inserts with ON CONFLICT on the
+      // queue's unique keys; an explicit id collision surfaces as 23505 on some versions).
+      if ((err as { code?: string }).code === '23505') return null;
+      throw err;
+    }
+  }
+
+  /** Jobs by state per queue, for /metrics and the settings page. */
+  async counts(): Promise<Array<{ name: string; state: string; count: number }>> {
+    const r = await execNative(
+      this.db.knex,
+      'SELECT name, state::text AS state, count(*)::int AS count FROM pgboss.job GROUP BY name, state ORDER BY name, state',
+    );
+    return r.rows as Array<{ name: string; state: string; count: number }>;
+  }
+
+  /** Dead-lettered jobs (exhausted retries), newest first. */
+  async deadLetters(limit = 50): Promise<Array<{ id: string; name: string; data: unknown; created_on: Date }>> {
+    const r = await execNative(
+      this.db.knex,
+      "SELECT id, name, data, created_on FROM pgboss.job WHERE name LIKE '%\\_\\_dead' ORDER BY created_on DESC LIMIT $1",
+      [limit],
+    );
+    return r.rows as Array<{ id: string; name: string; data: unknown; created_on: Date }>;
+  }
+
+  /** Stops fetching new jobs and waits for the running ones to finish. */
+  async stop(): Promise<void> {
+    if (!this.started) return;
+    this.started = false;
+    await this.boss.stop({ graceful: true, wait: true, timeout: 20_000, close: false });
+  }
+}

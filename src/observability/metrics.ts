@@ -1,0 +1,28 @@
+import client from 'prom-client';
+
+/** One Prometheus registry per app instance (tests run several apps in one process). */
+export function createMetrics() {
+  const registry = new client.Registry();
+  client.collectDefaultMetrics({ register: registry });
+  const httpRequests = new client.Counter({
+    name: 'wakil_http_requests_total',
+    help: 'HTTP requests by route and status',
+    labelNames: ['method', 'route', 'status'] as const,
+    registers: [registry],
+  });
+  const webhookEvents = new client.Counter({
+    name: 'wakil_webhook_events_total',
+    help: 'Inbound webhook events by source and outcome (stored, duplicate, unknown_account, rejected)',
+    labelNames: ['source', 'outcome'] as const,
+    registers: [registry],
+  });
+  const jobsFailed = new client.Counter({
+    name: 'wakil_jobs_failed_total',
+    help: 'Job attempts that threw',
+    labelNames: ['job'] as const,
+    registers: [registry],
+  });
+  return { registry, httpRequests, webhookEvents, jobsFailed };
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;
