@@ -1,5 +1,14 @@
 import type { Knex } from 'knex';
+import * as webAccounts from './20261123_050_web_accounts';
 import * as core from './20261123_001_core';
+import * as agent from './20261123_020_agent';
+import * as channels from './20261123_010_channels';
+import * as sheets from './20261123_040_sheets';
+import * as privacy from './20261123_060_privacy';
+import * as merchantWebhooks from './20261123_061_merchant_webhooks';
+import * as apiUsage from './20261123_062_api_usage';
+import * as billing from './20261123_063_billing';
+import * as couriers from './20261123_030_couriers';
 
 /**
  * Every migration, in order. A static list (not a folder scan) so the same code runs under tsx,
@@ -7,4 +16,13 @@ import * as core from './20261123_001_core';
  */
 export const MIGRATIONS: Array<[string, Knex.Migration]> = [
   ['20261123_001_core', core],
+  ['20261123_010_channels', channels],
+  ['20261123_020_agent', agent],
+  ['20261123_030_couriers', couriers],
+  ['20261123_040_sheets', sheets],
+  ['20261123_050_web_accounts', webAccounts],
+  ['20261123_060_privacy', privacy],
+  ['20261123_061_merchant_webhooks', merchantWebhooks],
+  ['20261123_062_api_usage', apiUsage],
+  ['20261123_063_billing', billing],
 ];

@@ -38,7 +38,34 @@ const EnvSchema = z.object({
   AGENT_MODEL: z.string().min(1).default('claude-haiku-5-5'),
   AGENT_DEBOUNCE_MS: int(2000),
   HUMAN_PAUSE_MINUTES: int(30),
+  // Turn job attempts before the customer gets a holding message (bounded by the job's retryLimit+1).
+  AGENT_MAX_MODEL_ATTEMPTS: int(7, 1),
+  AGENT_MAX_TOOL_ITERATIONS: int(6, 1),
+  AGENT_HISTORY_MESSAGES: int(30, 4),
+  AGENT_MAX_TOKENS: int(1024, 64),
+  // One nudge when a customer goes quiet before confirming (0 = off). Decimals allowed (tests use seconds).
+  AGENT_FOLLOW_UP_MINUTES: z.coerce.number().min(0).default(60),
+  // A pending order is reminded once, then expired (decimals allowed, for tests).
+  PENDING_ORDER_REMIND_HOURS: z.coerce.number().min(0).default(6),
+  PENDING_ORDER_EXPIRE_HOURS: z.coerce.number().positive().default(24),
+  ANTHROPIC_MAX_RETRIES: int(2),
+  // JSON: { "<model>": { input, output, cache_write, cache_read } } in USD per million tokens.
+  AGENT_PRICES: optionalString,
+  // WhatsApp pair rate limit: about 1 message / 6 s to the same customer (meta-channels.md §4.4).
+  WHATSAPP_PAIR_INTERVAL_MS: int(6000),
+  // First backoff of the quick in-process send retries (doubles per attempt).
+  META_SEND_RETRY_BASE_MS: int(500),
+  MEDIA_MAX_BYTES: int(16 * 1024 * 1024, 1),
+  // Lets merchant webhooks target loopback (local development and tests only; refused in production).
+  WEBHOOKS_ALLOW_LOOPBACK: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
+  API_RATE_LIMIT_PER_MINUTE: int(600, 1),
+  // Days after an order closes before its customer's name, phone and address are erased.
+  ORDER_PII_RETENTION_DAYS: int(30, 1),
   GOOGLE_SHEETS_ROOT_URL: url.default('https://sheets.googleapis.com/'),
+  // How often each connected sheet is read back for the merchant's status edits (one read per cycle).
+  SHEETS_POLL_SECONDS: int(60, 1),
+  // Delay before a sheet sync starts, so a burst of order changes shares one write cycle.
+  SHEETS_SYNC_DELAY_MS: int(2000),
   CHARGILY_BASE_URL: url.default('https://pay.chargily.net/api/v2/'),
   CHARGILY_SECRET_KEY: optionalString,
   SENTRY_DSN: optionalUrl,
@@ -63,10 +90,35 @@ export interface Config {
   dataDir: string;
   /** Raw FERNET_KEYS; the vault decides what to do when absent (see src/crypto/keyring.ts). */
   fernetKeys?: string[];
-  meta: { appSecret?: string; verifyToken?: string; graphBaseUrl: string; graphVersion: string };
+  meta: {
+    appSecret?: string;
+    verifyToken?: string;
+    graphBaseUrl: string;
+    graphVersion: string;
+    pairIntervalMs: number;
+    sendRetryBaseMs: number;
+    mediaMaxBytes: number;
+  };
   anthropic: { apiKey?: string; baseUrl?: string; model: string };
-  agent: { debounceMs: number; humanPauseMinutes: number };
-  sheets: { rootUrl: string };
+  agent: {
+    debounceMs: number;
+    humanPauseMinutes: number;
+    maxModelAttempts: number;
+    maxToolIterations: number;
+    historyMessages: number;
+    maxTokens: number;
+    anthropicMaxRetries: number;
+    pricesJson?: string;
+    /** 0 = no follow-ups. */
+    followUpMinutes: number;
+    /** 0 = no reminder. */
+    pendingOrderRemindHours: number;
+    pendingOrderExpireHours: number;
+  };
+  retention: { orderPiiDays: number };
+  webhooks: { allowLoopback: boolean };
+  api: { rateLimitPerMinute: number };
+  sheets: { rootUrl: string; pollSeconds: number; syncDelayMs: number };
   chargily: { baseUrl: string; secretKey?: string };
   sentryDsn?: string;
   publicBaseUrl: string;
@@ -89,6 +141,9 @@ export function parseConfig(source: Record<string, string | undefined>): Config 
   const e = parsed.data;
   const issues: string[] = [];
   const fernetKeys = e.FERNET_KEYS?.split(',').map((k) => k.trim()).filter(Boolean);
+  if (e.NODE_ENV === 'production' && e.WEBHOOKS_ALLOW_LOOPBACK) {
+    issues.push('WEBHOOKS_ALLOW_LOOPBACK: must not be true when NODE_ENV=production (it would let webhooks reach internal addresses)');
+  }
   if (e.NODE_ENV === 'production' && !fernetKeys?.length) {
     issues.push('FERNET_KEYS: required when NODE_ENV=production (generate one with `npx wakil keys generate`)');
   }
@@ -110,10 +165,28 @@ export function parseConfig(source: Record<string, string | undefined>): Config 
       verifyToken: e.META_VERIFY_TOKEN,
       graphBaseUrl: e.META_GRAPH_BASE_URL.replace(/\/+$/, ''),
       graphVersion: e.META_GRAPH_VERSION,
+      pairIntervalMs: e.WHATSAPP_PAIR_INTERVAL_MS,
+      sendRetryBaseMs: e.META_SEND_RETRY_BASE_MS,
+      mediaMaxBytes: e.MEDIA_MAX_BYTES,
     },
     anthropic: { apiKey: e.ANTHROPIC_API_KEY, baseUrl: e.ANTHROPIC_BASE_URL, model: e.AGENT_MODEL },
-    agent: { debounceMs: e.AGENT_DEBOUNCE_MS, humanPauseMinutes: e.HUMAN_PAUSE_MINUTES },
-    sheets: { rootUrl: e.GOOGLE_SHEETS_ROOT_URL },
+    agent: {
+      debounceMs: e.AGENT_DEBOUNCE_MS,
+      humanPauseMinutes: e.HUMAN_PAUSE_MINUTES,
+      maxModelAttempts: e.AGENT_MAX_MODEL_ATTEMPTS,
+      maxToolIterations: e.AGENT_MAX_TOOL_ITERATIONS,
+      historyMessages: e.AGENT_HISTORY_MESSAGES,
+      maxTokens: e.AGENT_MAX_TOKENS,
+      anthropicMaxRetries: e.ANTHROPIC_MAX_RETRIES,
+      pricesJson: e.AGENT_PRICES,
+      followUpMinutes: e.AGENT_FOLLOW_UP_MINUTES,
+      pendingOrderRemindHours: e.PENDING_ORDER_REMIND_HOURS,
+      pendingOrderExpireHours: e.PENDING_ORDER_EXPIRE_HOURS,
+    },
+    retention: { orderPiiDays: e.ORDER_PII_RETENTION_DAYS },
+    webhooks: { allowLoopback: e.WEBHOOKS_ALLOW_LOOPBACK },
+    api: { rateLimitPerMinute: e.API_RATE_LIMIT_PER_MINUTE },
+    sheets: { rootUrl: e.GOOGLE_SHEETS_ROOT_URL, pollSeconds: e.SHEETS_POLL_SECONDS, syncDelayMs: e.SHEETS_SYNC_DELAY_MS },
     chargily: { baseUrl: e.CHARGILY_BASE_URL, secretKey: e.CHARGILY_SECRET_KEY },
     sentryDsn: e.SENTRY_DSN,
     publicBaseUrl: (e.PUBLIC_BASE_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ''),

@@ -4,6 +4,8 @@ import type { Knex } from 'knex';
 export interface ApiKeyPrincipal {
   keyId: string;
   workspaceId: string;
+  /** A key acts with its creator's current role in the workspace (admin when the creator left). */
+  role: 'owner' | 'admin' | 'agent';
 }
 
 export function hashApiKey(key: string): string {
@@ -29,12 +31,15 @@ export async function authenticateApiKey(knex: Knex, key: string): Promise<ApiKe
   const row = await knex('api_keys as k')
     .join('workspaces as w', 'w.id', 'k.workspace_id')
     .where({ 'k.key_hash': hashApiKey(key), 'w.status': 'active' })
+    .leftJoin('memberships as m', function () {
+      this.on('m.workspace_id', '=', 'k.workspace_id').andOn('m.account_id', '=', 'k.created_by');
+    })
     .whereNull('k.revoked_at')
-    .first('k.id', 'k.workspace_id');
+    .first('k.id', 'k.workspace_id', 'm.role');
   if (!row) return null;
   // Best effort: a lost update of last_used_at is harmless and must not slow the request.
   void knex('api_keys').where({ id: row.id }).update({ last_used_at: knex.fn.now() }).catch(() => undefined);
-  return { keyId: row.id, workspaceId: row.workspace_id };
+  return { keyId: row.id, workspaceId: row.workspace_id, role: row.role ?? 'admin' };
 }
 
 export async function listApiKeys(knex: Knex, workspaceId: string) {

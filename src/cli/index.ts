@@ -4,6 +4,7 @@ import { loadKeyring } from '../crypto/keyring';
 import { generateKey } from '../crypto/fernet';
 import { connectDatabase } from '../db/connect';
 import { migrateLatest } from '../db/migrate';
+import { backupDatabase, restoreDatabase } from '../ops/backup';
 import { createLogger } from '../observability/logger';
 import { Vault } from '../secrets/vault';
 import { createWorkspace } from '../workspaces/create-workspace';
@@ -60,14 +61,40 @@ keys
   .description('re-encrypt every stored secret under the first key of FERNET_KEYS (resumable)')
   .option('--batch-size <n>', 'secrets per transaction', '100')
   .action(async (opts: { batchSize: string }) => {
+    const batchSize = Number(opts.batchSize);
+    if (!Number.isInteger(batchSize) || batchSize < 1) throw new Error('--batch-size must be a positive integer');
     await withDb(async (db, cfg) => {
-      const vault = new Vault(db.knex, loadKeyring(cfg, logger()));
+      // Never rotate to a generated development key: a forgotten FERNET_KEYS would otherwise
+      // re-encrypt production secrets under a key nobody has.
+      if (!cfg.fernetKeys?.length) throw new Error('FERNET_KEYS must be set: the new key first, then the old one(s), e.g. FERNET_KEYS=new,old');
+      const keyring = loadKeyring(cfg, logger());
+      console.log(`Re-encrypting stored secrets under key ${keyring.primary.keyId}...`);
+      const vault = new Vault(db.knex, keyring);
       const n = await vault.rotate({
-        batchSize: Number(opts.batchSize),
+        batchSize,
         onProgress: (done, remaining) => console.log(`re-encrypted ${done}, ${remaining} left`),
       });
       console.log(`Done: ${n} secret(s) re-encrypted. Keys other than the first can now be removed from FERNET_KEYS.`);
     });
+  });
+
+program
+  .command('backup')
+  .description('write a consistent dump of the database and prune dumps older than 14 days')
+  .option('--dir <dir>', 'where dumps are kept', './backups')
+  .action(async (opts: { dir: string }) => {
+    const r = await backupDatabase(config(), opts.dir);
+    console.log(`Backup written: ${r.file}`);
+    if (r.pruned.length) console.log(`Pruned ${r.pruned.length} dump(s) older than 14 days: ${r.pruned.join(', ')}`);
+  });
+
+program
+  .command('restore <file>')
+  .description('restore a dump into an empty database (DATABASE_URL) or an empty DATA_DIR')
+  .action(async (file: string) => {
+    const cfg = config();
+    await restoreDatabase(file, { databaseUrl: cfg.databaseUrl, dataDir: cfg.dataDir });
+    console.log('Restored. Start Wakil with the same FERNET_KEYS to read the stored secrets.');
   });
 
 const workspace = program.command('workspace').description('workspaces');

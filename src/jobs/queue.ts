@@ -27,6 +27,8 @@ export interface JobDefinition<T> {
   /** How many of this job run at once in one process. */
   concurrency?: number;
   handler: (data: T, job: JobInfo) => Promise<void>;
+  /** Recurring: pg-boss's cron scheduler enqueues it (one enqueue per tick across all processes). */
+  schedule?: { cron: string; data?: T };
 }
 
 export interface SendOptions {
@@ -92,8 +94,8 @@ export class JobQueue {
       this.started = true;
     }
     for (const def of this.defs.values()) {
-      await this.boss.createQueue(DEAD(def.name));
-      await this.boss.createQueue(def.name, {
+      await this.ensureQueue(DEAD(def.name), { name: DEAD(def.name) } as PgBoss.Queue);
+      await this.ensureQueue(def.name, {
         name: def.name,
         policy: def.policy ?? 'standard',
         retryLimit: def.retryLimit ?? 5,
@@ -102,10 +104,29 @@ export class JobQueue {
         expireInSeconds: def.expireInSeconds ?? 15 * 60,
         deadLetter: DEAD(def.name),
       } as PgBoss.Queue);
+      if (def.schedule) await this.boss.schedule(def.name, def.schedule.cron, (def.schedule.data ?? {}) as object, { tz: 'Africa/Algiers' });
     }
     if (work && !this.working) {
       this.working = true;
       for (const def of this.defs.values()) await this.work(def);
+    }
+  }
+
+  /**
+   * Creates the queue, or brings its options up to date. Several processes starting at once race
+   * to create the same queue's partition; Postgres resolves that with a deadlock error, so retry.
+   */
+  private async ensureQueue(name: string, options: PgBoss.Queue): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        if (await this.boss.getQueue(name)) await this.boss.updateQueue(name, options);
+        else await this.boss.createQueue(name, options);
+        return;
+      } catch (err) {
+        const code = (err as { code?: string }).code;
+        if (attempt >= 5 || (code !== '40P01' && code !== '23505' && code !== '42P07')) throw err;
+        await new Promise((r) => setTimeout(r, 50 + Math.random() * 200));
+      }
     }
   }
 

@@ -12,6 +12,18 @@ function scrubObject(o: unknown, depth = 0): unknown {
   return out;
 }
 
+/** Console breadcrumbs carry log lines; HTTP breadcrumbs carry full URLs (Graph's ?access_token=). */
+function scrubBreadcrumb(b: Sentry.Breadcrumb): Sentry.Breadcrumb | null {
+  if (b.category === 'console') return null;
+  const data = scrubObject(b.data) as Record<string, unknown> | undefined;
+  if (data) {
+    for (const k of ['url', 'http.url', 'to', 'from']) if (typeof data[k] === 'string') data[k] = (data[k] as string).split('?')[0];
+    delete data['http.query'];
+    delete data['http.fragment'];
+  }
+  return { ...b, message: b.message ? scrubText(b.message) : b.message, data };
+}
+
 /**
  * Defence in depth behind dataCollection: drops bodies, cookies, query strings, IPs and user
  * details, and scrubs phone numbers and bearer tokens out of messages and stack frames.
@@ -41,9 +53,7 @@ export function scrubEvent<E extends Sentry.ErrorEvent>(event: E): E {
   event.extra = scrubObject(event.extra) as E['extra'];
   event.contexts = scrubObject(event.contexts) as E['contexts'];
   event.tags = scrubObject(event.tags) as E['tags'];
-  event.breadcrumbs = event.breadcrumbs
-    ?.filter((b) => b.category !== 'console')
-    .map((b) => ({ ...b, message: b.message ? scrubText(b.message) : b.message, data: scrubObject(b.data) as typeof b.data }));
+  event.breadcrumbs = event.breadcrumbs?.map(scrubBreadcrumb).filter((b): b is Sentry.Breadcrumb => b !== null);
   return event;
 }
 
@@ -68,8 +78,19 @@ export function initSentry(dsn: string | undefined, environment: string, extra: 
       frameContextLines: 0,
     },
     beforeSend: (event) => scrubEvent(event),
-    beforeBreadcrumb: (b) => (b.category === 'console' ? null : { ...b, data: scrubObject(b.data) as typeof b.data }),
+    beforeBreadcrumb: scrubBreadcrumb,
     ...extra,
   } as Sentry.NodeOptions);
   return true;
+}
+
+/**
+ * Reports a server-side failure (a 5xx) to Sentry; a no-op when Sentry is not initialised.
+ * expressIntegration() also captures at throw time, but only when its loader hooks ran before
+ * express was loaded (not under jest, nor if an import order changes); the SDK drops the second
+ * capture of the same Error object, so calling this from the error handler never double-reports.
+ */
+export function reportError(err: unknown, context: { requestId?: string; route?: string } = {}): void {
+  if (!Sentry.isInitialized()) return;
+  Sentry.captureException(err, { tags: { route: context.route ?? 'unmatched' }, extra: { requestId: context.requestId } });
 }

@@ -1,5 +1,7 @@
 import type { Knex } from 'knex';
 import type { AppContext } from '../context';
+import { pendingOrderHook } from '../agent/follow-ups';
+import { sheetLeadHook, sheetOrderHook } from '../sheets/hooks';
 
 export interface OrderChange {
   workspaceId: string;
@@ -19,8 +21,13 @@ export interface LeadChange {
  * their jobs (sheet mirror, courier booking, merchant webhooks) exist if and only if it commits.
  * A feature adds its hook here with one line; hooks only enqueue jobs, they never call out.
  */
-export const orderHooks: Array<(ctx: AppContext, trx: Knex.Transaction, change: OrderChange) => Promise<void>> = [];
-export const leadHooks: Array<(ctx: AppContext, trx: Knex.Transaction, change: LeadChange) => Promise<void>> = [];
+export const orderHooks: Array<(ctx: AppContext, trx: Knex.Transaction, change: OrderChange) => Promise<void>> = [
+  sheetOrderHook,
+  pendingOrderHook,
+];
+export const leadHooks: Array<(ctx: AppContext, trx: Knex.Transaction, change: LeadChange) => Promise<void>> = [
+  sheetLeadHook,
+];
 
 export async function runOrderHooks(ctx: AppContext, trx: Knex.Transaction, change: OrderChange): Promise<void> {
   for (const hook of orderHooks) await hook(ctx, trx, change);

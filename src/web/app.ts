@@ -5,6 +5,7 @@ import { pinoHttp } from 'pino-http';
 import type { AppContext } from '../context';
 import { migrationsApplied } from '../db/migrate';
 import { notFound } from '../errors';
+import { apiUsage } from './api-usage';
 import { authenticate } from './auth';
 import { errorHandler } from './error-handler';
 import { apiRoutes, publicRoutes } from './routes';
@@ -75,6 +76,7 @@ export function createApp(ctx: AppContext, opts: AppOptions = {}): express.Expre
   const api = express.Router();
   api.use(express.json({ limit: '2mb' }));
   api.use(authenticate(ctx, opts.authResolvers));
+  api.use(apiUsage(ctx));
   for (const mount of apiRoutes) mount(api, ctx);
   app.use('/api/v1', api);
 

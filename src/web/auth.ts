@@ -6,7 +6,7 @@ import type { Auth, Role } from './types';
 
 /**
  * Resolves `Authorization: Bearer <merchant API key>` (a session cookie resolver is added by the
- * web app) and sets req.auth. API keys act with the admin role: settings, not billing or delete.
+ * web app) and sets req.auth. An API key acts with its creator's role in the workspace.
  */
 export function authenticate(ctx: AppContext, extra: Array<(req: Request) => Promise<Auth | null>> = []) {
   return async (req: Request, _res: Response, next: NextFunction) => {
@@ -14,7 +14,7 @@ export function authenticate(ctx: AppContext, extra: Array<(req: Request) => Pro
     if (header?.startsWith('Bearer ')) {
       const principal = await authenticateApiKey(ctx.knex, header.slice(7).trim());
       if (!principal) throw unauthorized('Invalid or revoked API key');
-      req.auth = { workspaceId: principal.workspaceId, role: 'admin', actor: `api_key:${principal.keyId}` };
+      req.auth = { workspaceId: principal.workspaceId, role: principal.role, actor: `api_key:${principal.keyId}` };
       return next();
     }
     for (const resolve of extra) {

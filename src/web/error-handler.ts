@@ -2,6 +2,7 @@ import type { NextFunction, Request, Response } from 'express';
 import { ZodError } from 'zod';
 import type { AppContext } from '../context';
 import { AppError } from '../errors';
+import { reportError } from '../observability/sentry';
 
 /** The one place errors become HTTP: `{ error: { type, message, details? } }`. */
 export function errorHandler(ctx: AppContext) {
@@ -25,7 +26,10 @@ export function errorHandler(ctx: AppContext) {
     } else {
       body = { type: 'unexpected_state', message: 'Something went wrong on our side; it has been logged.' };
     }
-    if (status >= 500) ctx.logger.error({ err, requestId: req.requestId, route: req.route?.path }, 'request failed');
+    if (status >= 500) {
+      ctx.logger.error({ err, requestId: req.requestId, route: req.route?.path }, 'request failed');
+      reportError(err, { requestId: req.requestId, route: req.route?.path });
+    }
     if (body.details === undefined) delete body.details;
     res.status(status).json({ error: body });
   };

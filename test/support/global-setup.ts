@@ -1,8 +1,8 @@
 import { Client } from 'pg';
 import pino from 'pino';
-import { connectDatabase } from '../../src/db/connect';
-import { migrateLatest } from '../../src/db/migrate';
-import { JobQueue } from '../../src/jobs/queue';
+import { createContext } from '../../src/context';
+import { registerJobs } from '../../src/jobs/register';
+import { testConfig } from './harness';
 
 /**
  * One throwaway database per `npm test` run (several runs may share a machine), migrated by the
@@ -25,12 +25,11 @@ export default async function globalSetup(): Promise<void> {
   url.pathname = `/${name}`;
   process.env.TEST_DATABASE_URL = url.toString();
   // Migrate and create the queue's schema once, before parallel workers race to do it.
-  const db = await connectDatabase({ databaseUrl: url.toString(), dataDir: '/nonexistent' });
-  await migrateLatest(db.knex);
-  const q = new JobQueue(db, pino({ level: 'silent' }));
-  await q.start({ work: false });
-  await q.stop();
-  await db.close();
+  const ctx = await createContext(testConfig(), pino({ level: 'silent' }));
+  registerJobs(ctx);
+  await ctx.jobs.start({ work: false });
+  await ctx.jobs.stop();
+  await ctx.db.close();
   process.env.TEST_DATABASE_NAME = name;
   (globalThis as Record<string, unknown>).__WAKIL_TEST_DB__ = name;
 }

@@ -6,6 +6,7 @@ import { createContext, type AppContext } from '../../src/context';
 import { registerJobs } from '../../src/jobs/register';
 import { createLogger } from '../../src/observability/logger';
 import { createApp } from '../../src/web/app';
+import { sessionAuthResolver } from '../../src/web/session';
 import { createWorkspace } from '../../src/workspaces/create-workspace';
 
 /** Everything the app logged during a test, as parsed JSON lines (for redaction assertions). */
@@ -52,7 +53,7 @@ export async function startTestApp(opts: { env?: Record<string, string | undefin
   const ctx = await createContext(config, logger);
   registerJobs(ctx);
   await ctx.jobs.start({ work: opts.work ?? false });
-  const app = createApp(ctx);
+  const app = createApp(ctx, { authResolvers: [sessionAuthResolver(ctx)] });
   return {
     ctx,
     app,

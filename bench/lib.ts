@@ -1,0 +1,28 @@
+export function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+export function percentile(xs: number[], p: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!;
+}
+
+export interface Figure {
+  name: string;
+  value: number;
+  unit: string;
+  baseline?: { name: string; value: number };
+  /** value / baseline, or for latency goals the figure itself against the goal. */
+  ratio?: number;
+  goal?: string;
+  met?: boolean;
+  note?: string;
+}
+
+export interface Section {
+  title: string;
+  method: string;
+  figures: Figure[];
+}

@@ -1,0 +1,83 @@
+import { z } from 'zod';
+import { channelFor } from '../../channels/registry';
+import type { AppContext } from '../context';
+import { conflict, notFound, ProviderError } from '../errors';
+import { graphFor } from './channel-access';
+
+export const ConnectChannelInput = z.object({
+  kind: z.enum(['whatsapp', 'messenger', 'instagram']),
+  external_id: z.string().trim().regex(/^\d{1,32}$/, 'must be the numeric phone_number_id / Page id / Instagram account id'),
+  access_token: z.string().trim().min(10).max(4096),
+  display_name: z.string().trim().min(1).max(120).optional(),
+});
+export type ConnectChannelInput = z.infer<typeof ConnectChannelInput>;
+
+const PUBLIC_COLS = ['id', 'kind', 'external_id', 'display_name', 'status', 'status_detail', 'last_inbound_at', 'created_at', 'updated_at'];
+
+export async function listChannels(ctx: AppContext, workspaceId: string) {
+  return ctx.knex('channels').where({ workspace_id: workspaceId }).orderBy('created_at').select(PUBLIC_COLS);
+}
+
+/**
+ * Connects (or reconnects) a channel. The token goes to the vault only. An account already
+ * connected to another workspace is a conflict: webhooks route by external id, so one owner.
+ */
+export async function connectChannel(ctx: AppContext, workspaceId: string, input: ConnectChannelInput) {
+  return ctx.knex.transaction(async (trx) => {
+    const existing = await trx('channels').where({ kind: input.kind, external_id: input.external_id }).forUpdate().first('id', 'workspace_id');
+    if (existing && existing.workspace_id !== workspaceId) {
+      throw conflict(`This ${input.kind} account is already connected to another workspace`);
+    }
+    let id: string;
+    if (existing) {
+      id = existing.id;
+      await trx('channels').where({ id }).update({
+        status: 'active', status_detail: null, updated_at: trx.fn.now(),
+        ...(input.display_name ? { display_name: input.display_name } : {}),
+      });
+    } else {
+      const [row] = await trx('channels')
+        .insert({ workspace_id: workspaceId, kind: input.kind, external_id: input.external_id, display_name: input.display_name ?? null })
+        .returning('id');
+      id = row.id;
+    }
+    await ctx.vault.put(workspaceId, 'meta_token', id, input.access_token, trx);
+    const channel = await trx('channels').where({ id }).first(PUBLIC_COLS);
+    return { channel, created: !existing };
+  });
+}
+
+/**
+ * Disconnects: the token is destroyed and webhooks for it are ignored, but conversations and
+ * orders keep their history (deleting the row would cascade them away).
+ */
+export async function disconnectChannel(ctx: AppContext, workspaceId: string, channelId: string): Promise<void> {
+  const ok = await ctx.knex.transaction(async (trx) => {
+    const n = await trx('channels').where({ id: channelId, workspace_id: workspaceId }).update({ status: 'disconnected', status_detail: 'Disconnected by the merchant', updated_at: trx.fn.now() });
+    if (n) await ctx.vault.remove(workspaceId, 'meta_token', channelId, trx);
+    return n > 0;
+  });
+  if (!ok) throw notFound('Channel');
+}
+
+/** A cheap Graph read with the stored token; records the channel's health either way. */
+export async function testChannel(ctx: AppContext, workspaceId: string, channelId: string) {
+  const ch = await ctx.knex('channels').where({ id: channelId, workspace_id: workspaceId }).first('id', 'workspace_id', 'kind', 'external_id', 'display_name');
+  if (!ch) throw notFound('Channel');
+  let ok = true;
+  let detail: string | null = null;
+  let displayName: string | undefined;
+  try {
+    const graph = await graphFor(ctx, ch);
+    displayName = (await channelFor(ch.kind).testConnection(graph, ch.external_id)).displayName;
+  } catch (err) {
+    ok = false;
+    detail = err instanceof ProviderError ? err.message : 'Connection test failed';
+    if (err instanceof ProviderError && err.providerCode === 190) detail = 'Access token expired or revoked: reconnect the channel';
+  }
+  await ctx.knex('channels').where({ id: ch.id }).update({
+    status: ok ? 'active' : 'error', status_detail: detail, updated_at: ctx.knex.fn.now(),
+    ...(ok && displayName && !ch.display_name ? { display_name: displayName } : {}),
+  });
+  return { ok, status: ok ? 'active' : 'error', detail, display_name: displayName ?? ch.display_name ?? null };
+}

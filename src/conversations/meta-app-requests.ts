@@ -1,0 +1,30 @@
+import crypto from 'node:crypto';
+import { parseSignedRequest } from '../../channels/meta/signature';
+import type { AppContext } from '../context';
+import { invalidInput, unauthorized } from '../errors';
+
+/**
+ * Meta's data-deletion and deauthorize callbacks (signed_request). They concern the app-scoped id
+ * of a person who logged into our app (a merchant), not end customers (§5.3). We record the
+ * request; the forgetting itself is done by the privacy issue from this table.
+ */
+export async function recordMetaAppRequest(ctx: AppContext, kind: 'data_deletion' | 'deauthorize', signedRequest: unknown) {
+  if (typeof signedRequest !== 'string' || !signedRequest) throw invalidInput('signed_request is required');
+  const secret = ctx.config.meta.appSecret;
+  const data = secret ? parseSignedRequest(signedRequest, secret) : null;
+  if (!data) throw unauthorized('Invalid signed_request');
+  const userId = typeof data.user_id === 'string' || typeof data.user_id === 'number' ? String(data.user_id) : '';
+  if (!userId) throw invalidInput('signed_request has no user_id');
+  const code = crypto.randomBytes(12).toString('hex');
+  const issued = Number(data.issued_at);
+  await ctx.knex('meta_app_requests').insert({
+    confirmation_code: code, kind, user_id: userId,
+    issued_at: Number.isFinite(issued) && issued > 0 ? new Date(issued * 1000) : null,
+  });
+  return { code, url: `${ctx.config.publicBaseUrl}/webhooks/meta/deletion-status/${code}` };
+}
+
+export async function metaRequestStatus(ctx: AppContext, code: string) {
+  if (!/^[0-9a-f]{24}$/.test(code)) return null;
+  return ctx.knex('meta_app_requests').where({ confirmation_code: code, kind: 'data_deletion' }).first('confirmation_code', 'status', 'created_at');
+}

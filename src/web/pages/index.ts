@@ -1,0 +1,24 @@
+import path from 'node:path';
+import express from 'express';
+import type { RouteModule } from '../types';
+import { authPages } from './auth-pages';
+import { homePage } from './home-page';
+import { agentPage } from './agent-page';
+import { catalogPage } from './catalog-page';
+import { channelsPage } from './channels-page';
+import { couriersPage } from './couriers-page';
+import { inboxPage } from './inbox-page';
+import { salesPages } from './sales-pages';
+import { sheetPage } from './sheet-page';
+import { workspacePages } from './workspace-pages';
+
+const ASSETS = path.join(__dirname, '..', 'assets');
+
+/**
+ * The merchant's settings and controls pages, served at the root. Only exact page paths are
+ * registered (no catch-all middleware), so webhooks and /api/v1 never pass through page code.
+ */
+export const webPages: RouteModule = (router, ctx) => {
+  router.use('/assets', express.static(ASSETS, { maxAge: ctx.config.env === 'production' ? '1h' : 0, index: false }));
+  for (const mount of [homePage, authPages, workspacePages, channelsPage, agentPage, catalogPage, couriersPage, sheetPage, inboxPage, salesPages]) mount(router, ctx);
+};

@@ -1,0 +1,81 @@
+import { z } from 'zod';
+import { playgroundTurn, PlaygroundInput } from '../../agent/playground';
+import { AgentSettingsPut, getAgentSettings, putAgentSettings } from '../../agent/settings';
+import { createProduct, deleteProduct, getProduct, listProducts, ProductInput, ProductPatch, updateProduct } from '../../catalog/products';
+import { listLeads } from '../../leads/leads';
+import { getOrder, listOrders, transitionOrder } from '../../orders/service';
+import { workspaceStats } from '../../orders/stats';
+import { ORDER_STATUSES } from '../../orders/status';
+import { requireRole, workspaceOf } from '../auth';
+import type { RouteModule } from '../types';
+
+const Id = z.object({ id: z.string() });
+const OrderQuery = z.object({
+  status: z
+    .string()
+    .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean))
+    .pipe(z.array(z.enum(ORDER_STATUSES)))
+    .optional(),
+  from: z.coerce.date().optional(),
+  to: z.coerce.date().optional(),
+  wilaya: z.string().regex(/^\d{1,2}$/, 'a wilaya code such as 16').transform((w) => w.padStart(2, '0')).optional(),
+  limit: z.coerce.number().int().min(1).max(200).optional(),
+  before: z.iso.datetime().optional(),
+});
+const StatsQuery = z.object({ from: z.coerce.date().optional(), to: z.coerce.date().optional() });
+
+/** Catalog, agent settings, orders, leads, stats and the playground (the sales side of the API). */
+export const salesRoutes: RouteModule = (router, ctx) => {
+  router.get('/products', async (req, res) => {
+    res.json({ products: await listProducts(ctx.knex, workspaceOf(req)) });
+  });
+  router.get('/products/:id', async (req, res) => {
+    res.json({ product: await getProduct(ctx.knex, workspaceOf(req), Id.parse(req.params).id) });
+  });
+  router.post('/products', requireRole('admin'), async (req, res) => {
+    res.status(201).json({ product: await createProduct(ctx, workspaceOf(req), ProductInput.parse(req.body ?? {})) });
+  });
+  router.patch('/products/:id', requireRole('admin'), async (req, res) => {
+    res.json({ product: await updateProduct(ctx, workspaceOf(req), Id.parse(req.params).id, ProductPatch.parse(req.body ?? {})) });
+  });
+  router.delete('/products/:id', requireRole('admin'), async (req, res) => {
+    await deleteProduct(ctx, workspaceOf(req), Id.parse(req.params).id);
+    res.status(204).end();
+  });
+
+  router.get('/agent', async (req, res) => {
+    res.json({ agent: await getAgentSettings(ctx.knex, workspaceOf(req)) });
+  });
+  router.put('/agent', requireRole('admin'), async (req, res) => {
+    res.json({ agent: await putAgentSettings(ctx.knex, workspaceOf(req), AgentSettingsPut.parse(req.body ?? {})) });
+  });
+
+  router.get('/orders', async (req, res) => {
+    const q = OrderQuery.parse(req.query);
+    res.json({ orders: await listOrders(ctx.knex, workspaceOf(req), q) });
+  });
+  router.get('/orders/:id', async (req, res) => {
+    res.json({ order: await getOrder(ctx.knex, workspaceOf(req), Id.parse(req.params).id) });
+  });
+  router.patch('/orders/:id', async (req, res) => {
+    const body = z.object({ status: z.enum(ORDER_STATUSES) }).parse(req.body ?? {});
+    const order = await transitionOrder(ctx, workspaceOf(req), Id.parse(req.params).id, body.status, req.auth!.actor, { confirmedBy: 'merchant' });
+    res.json({ order });
+  });
+
+  router.get('/leads', async (req, res) => {
+    const q = z.object({ status: z.string().max(20).optional(), limit: z.coerce.number().int().min(1).max(200).optional() }).parse(req.query);
+    res.json({ leads: await listLeads(ctx.knex, workspaceOf(req), q) });
+  });
+
+  router.get('/stats', async (req, res) => {
+    const q = StatsQuery.parse(req.query);
+    const to = q.to ?? new Date(Date.now() + 60_000);
+    const from = q.from ?? new Date(to.getTime() - 30 * 86_400_000);
+    res.json({ stats: await workspaceStats(ctx.knex, workspaceOf(req), { from, to }) });
+  });
+
+  router.post('/playground', requireRole('admin'), async (req, res) => {
+    res.json(await playgroundTurn(ctx, workspaceOf(req), PlaygroundInput.parse(req.body ?? {})));
+  });
+};

@@ -1,0 +1,204 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { createLogger } from '../../src/observability/logger';
+import { startServer, type RunningServer } from '../../src/server';
+import { startFakeAnthropic, type FakeAnthropic } from '../fakes/anthropic-server';
+import { LogCapture, testConfig } from '../support/harness';
+
+/**
+ * The merchant's journey in a real browser (Debian's Chromium through playwright-core) against the
+ * real server listening on 127.0.0.1 with the test database. External services are local fakes.
+ */
+const CHROMIUM = '/usr/bin/chromium';
+const SHOTS = path.resolve(__dirname, '../../test-artifacts/screenshots');
+
+jest.setTimeout(120_000);
+
+describe('e2e: a merchant sets up a shop on a phone', () => {
+  let server: RunningServer;
+  let browser: Browser;
+  let ai: FakeAnthropic;
+  let base: string;
+
+  beforeAll(async () => {
+    // Fail loudly rather than skip: this suite is part of `npm test`.
+    if (!fs.existsSync(CHROMIUM)) {
+      throw new Error(`Chromium not found at ${CHROMIUM}. Install Debian's package: apt-get update && apt-get install -y chromium (never download a browser).`);
+    }
+    fs.mkdirSync(SHOTS, { recursive: true });
+    ai = await startFakeAnthropic();
+    const config = testConfig({ ANTHROPIC_BASE_URL: ai.url, ANTHROPIC_API_KEY: 'test', PUBLIC_BASE_URL: 'https://wakil.example' });
+    server = await startServer(config, createLogger({ level: 'warn', destination: new LogCapture() }), { port: 0 });
+    const addr = server.server!.address();
+    base = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`;
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    // Server-sent event streams stay open until their clients go; the browser is closed by now.
+    server?.server?.closeAllConnections();
+    await server?.stop();
+    await ai?.close();
+  });
+
+  const shot = (page: Page, name: string) => page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
+
+  it('signs up, connects WhatsApp, adds a product, tries the playground, handles orders and the inbox, exports, and switches to Arabic', async () => {
+    const context = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, locale: 'fr-FR', acceptDownloads: true });
+    const page = await context.newPage();
+    page.setDefaultTimeout(10_000);
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    page.on('console', (m) => {
+      if (m.type() === 'error') errors.push(m.text());
+    });
+    const openMenu = async () => {
+      const menu = page.locator('details.menu');
+      if (!(await menu.getAttribute('open').then((v) => v !== null))) await page.locator('details.menu > summary').click();
+    };
+
+    // Sign up (French by default).
+    await page.goto(`${base}/signup`);
+    expect(await page.getAttribute('html', 'lang')).toBe('fr');
+    await shot(page, '01-signup');
+    await page.getByLabel('Nom de la boutique', { exact: true }).fill('Boutique Lina');
+    await page.getByLabel('Votre nom (facultatif)', { exact: true }).fill('Lina');
+    const email = `e2e-${process.pid}-${Date.now()}@example.test`;
+    await page.getByLabel('E-mail', { exact: true }).fill(email);
+    await page.getByLabel('Mot de passe', { exact: true }).fill('correct horse battery');
+    await page.getByRole('button', { name: 'Créer le compte' }).click();
+    await page.waitForURL(`${base}/`);
+    await expect(page.locator('h1')).toHaveText('Tableau de bord');
+    expect(await page.locator('[data-step="channel"]').getAttribute('data-done')).toBe('0');
+    await shot(page, '02-dashboard-empty');
+
+    // Connect a WhatsApp channel: the page shows the webhook URL and verify token.
+    await openMenu();
+    await page.getByRole('link', { name: 'Canaux' }).click();
+    await expect(page.locator('#webhook-url')).toHaveText('https://wakil.example/webhooks/meta');
+    await expect(page.getByText('test-verify-token')).toBeVisible();
+    await page.getByLabel('Canal', { exact: true }).selectOption('whatsapp');
+    await page.getByLabel('Identifiant du compte', { exact: true }).fill('109876543210');
+    await page.getByLabel("Nom d'affichage (facultatif)", { exact: true }).fill('Lina WhatsApp');
+    await page.getByLabel("Jeton d'accès", { exact: true }).fill('EAAG-test-token-0123456789');
+    await page.getByRole('button', { name: 'Connecter', exact: true }).click();
+    await expect(page.locator('li[data-channel="whatsapp"]')).toContainText('109876543210');
+    expect(await page.content()).not.toContain('EAAG-test-token');
+    await shot(page, '03-channels');
+
+    // Add a product, with a field error first (next to the field, focused).
+    await page.goto(`${base}/catalog/new`);
+    await page.getByLabel('Nom du produit', { exact: true }).fill('Robe kabyle');
+    await page.getByLabel('Prix (DA)', { exact: true }).fill('quatre mille');
+    await page.getByRole('button', { name: 'Enregistrer' }).click();
+    await expect(page.locator('#f-price-err')).toBeVisible();
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('f-price');
+    await page.getByLabel('Prix (DA)', { exact: true }).fill('4500');
+    await page.getByLabel('Stock (facultatif)', { exact: true }).fill('7');
+    await page.getByRole('button', { name: 'Enregistrer' }).click();
+    await page.waitForURL(`${base}/catalog`);
+    const row = page.locator('tr[data-product]', { hasText: 'Robe kabyle' });
+    await expect(row).toContainText(new Intl.NumberFormat('fr-DZ', { style: 'currency', currency: 'DZD', maximumFractionDigits: 0 }).format(4500));
+    await shot(page, '04-catalog');
+
+    // Playground: the page's fetch() goes to POST /api/v1/playground with the session and CSRF header.
+    ai.script(() => ({ content: [{ type: 'text', text: 'Bonjour ! La robe kabyle est disponible.' }] }));
+    await page.goto(`${base}/agent`);
+    await page.getByLabel('Votre message (comme un client)', { exact: true }).fill('Salam, la robe est dispo ?');
+    await page.getByRole('button', { name: 'Envoyer' }).click();
+    await expect(page.locator('#pg-log .msg.in')).toHaveText('Bonjour ! La robe kabyle est disponible.');
+    expect(ai.requests.length).toBeGreaterThan(0);
+    await shot(page, '05-agent-playground');
+
+    // Seed what customers would have produced: an inbound WhatsApp conversation and a pending order.
+    const knex = server.ctx.knex;
+    const ws = await knex('memberships as m').join('accounts as a', 'a.id', 'm.account_id').where('a.email', email).first('m.workspace_id');
+    const channel = await knex('channels').where({ workspace_id: ws.workspace_id, kind: 'whatsapp' }).first('id');
+    const [customer] = await knex('customers').insert({ workspace_id: ws.workspace_id, channel_id: channel.id, external_id: '213550123456', wa_id: '213550123456', name: 'Samir' }).returning('id');
+    const [conv] = await knex('conversations').insert({ workspace_id: ws.workspace_id, channel_id: channel.id, customer_id: customer.id, last_inbound_at: new Date() }).returning('id');
+    await knex('messages').insert({ workspace_id: ws.workspace_id, conversation_id: conv.id, channel_id: channel.id, direction: 'in', author: 'customer', text: 'Bonsoir, je veux la robe en XL', provider_message_id: 'wamid.e2e1' });
+    const [order] = await knex('orders').insert({ workspace_id: ws.workspace_id, conversation_id: conv.id, customer_id: customer.id, customer_name: 'Samir', phone: '+213550123456', wilaya_code: '16', subtotal: 4500, delivery_fee: 400, total: 4900, status: 'pending', source: 'agent' }).returning('id');
+    await knex('order_items').insert({ workspace_id: ws.workspace_id, order_id: order.id, name: 'Robe kabyle', unit_price: 4500, quantity: 1, line_total: 4500 });
+
+    // Orders: filter and confirm the pending order.
+    await page.goto(`${base}/orders?status=pending`);
+    const orderRow = page.locator(`li[data-order="${order.id}"]`);
+    await expect(orderRow).toContainText('Samir');
+    await expect(orderRow).toContainText(new Intl.NumberFormat('fr-DZ', { style: 'currency', currency: 'DZD', maximumFractionDigits: 0 }).format(4900));
+    await shot(page, '06-orders');
+    await orderRow.getByRole('button', { name: 'Confirmée' }).click();
+    await page.waitForURL(`${base}/orders`);
+    expect((await knex('orders').where({ id: order.id }).first('status')).status).toBe('confirmed');
+
+    // Dashboard: the checklist and the stats read from the database.
+    await page.goto(`${base}/`);
+    expect(await page.locator('[data-step="channel"]').getAttribute('data-done')).toBe('1');
+    expect(await page.locator('[data-step="products"]').getAttribute('data-done')).toBe('1');
+    expect(await page.locator('[data-step="playground"]').getAttribute('data-done')).toBe('1');
+    await expect(page.locator('[data-stat="orders"]')).toHaveText('1');
+    await shot(page, '07-dashboard');
+
+    // Inbox: open the conversation and pause the AI.
+    await page.goto(`${base}/inbox`);
+    await page.getByRole('link', { name: 'Samir' }).click();
+    await expect(page.locator('.chat')).toContainText('je veux la robe en XL');
+    await page.getByRole('button', { name: "Mettre l'IA en pause" }).click();
+    await expect(page.locator('#ai-state')).toHaveText('IA en pause');
+    expect((await knex('conversations').where({ id: conv.id }).first('ai_paused')).ai_paused).toBe(true);
+    await shot(page, '08-inbox-conversation');
+
+    // Export: the owner downloads the workspace as JSON (GET /api/v1/export with the session).
+    await page.goto(`${base}/workspace`);
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: "Télécharger l'export" }).click()]);
+    const exported = fs.readFileSync((await download.path())!, 'utf8');
+    expect(exported).toContain('Robe kabyle');
+    await shot(page, '09-workspace');
+
+    // Switch to Arabic: right-to-left layout and translated labels.
+    await page.goto(`${base}/account`);
+    await page.getByLabel('Langue', { exact: true }).selectOption('ar');
+    await page.locator('form[action="/locale"] button').click();
+    await page.waitForURL(`${base}/account`);
+    expect(await page.getAttribute('html', 'dir')).toBe('rtl');
+    expect(await page.getAttribute('html', 'lang')).toBe('ar');
+    await expect(page.locator('h1')).toHaveText('حسابي');
+    await page.goto(`${base}/`);
+    await expect(page.locator('h1')).toHaveText('لوحة القيادة');
+    expect(await page.evaluate(() => getComputedStyle(document.body).direction)).toBe('rtl');
+    await shot(page, '10-dashboard-ar');
+
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+});
+
+// Playwright's expect is not used (no @playwright/test): a tiny polling version of the two matchers.
+function expect<T>(actual: T): jest.JestMatchers<T>;
+function expect(actual: import('playwright-core').Locator): LocatorMatchers;
+function expect(actual: unknown): unknown {
+  if (actual && typeof actual === 'object' && 'waitFor' in actual && 'textContent' in actual) return locatorMatchers(actual as import('playwright-core').Locator);
+  return globalThis.expect(actual);
+}
+interface LocatorMatchers {
+  toHaveText(text: string): Promise<void>;
+  toContainText(text: string): Promise<void>;
+  toBeVisible(): Promise<void>;
+}
+function locatorMatchers(l: import('playwright-core').Locator): LocatorMatchers {
+  const poll = async (check: () => Promise<boolean>, what: () => Promise<string>) => {
+    const until = Date.now() + 10_000;
+    while (Date.now() < until) {
+      if (await check().catch(() => false)) return;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error(`${l.toString()}: ${await what().catch((e: Error) => e.message)}`);
+  };
+  const text = async () => ((await l.first().textContent({ timeout: 1000 })) ?? '').replace(/\s+/g, ' ').trim();
+  return {
+    toHaveText: (t) => poll(async () => (await text()) === t, async () => `expected text "${t}", got "${await text()}"`),
+    toContainText: (t) => poll(async () => (await text()).includes(t), async () => `expected to contain "${t}", got "${await text()}"`),
+    toBeVisible: () => poll(() => l.first().isVisible(), async () => 'expected to be visible'),
+  };
+}

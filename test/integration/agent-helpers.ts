@@ -1,0 +1,61 @@
+import crypto from 'node:crypto';
+import type { TestApp } from '../support/harness';
+import { newWorkspace } from '../support/harness';
+
+/** A signed WhatsApp text webhook, as Meta sends it (reference/meta-channels.md). */
+export async function sendWhatsApp(t: TestApp, pnid: string, from: string, text: string, id = `wamid.${crypto.randomUUID()}`) {
+  const body = JSON.stringify({
+    object: 'whatsapp_business_account',
+    entry: [
+      {
+        id: 'WABA1',
+        changes: [
+          {
+            field: 'messages',
+            value: {
+              messaging_product: 'whatsapp',
+              metadata: { display_phone_number: '213770000000', phone_number_id: pnid },
+              contacts: [{ profile: { name: 'Client' }, wa_id: from }],
+              messages: [{ from, id, timestamp: String(Math.floor(Date.now() / 1000)), type: 'text', text: { body: text } }],
+            },
+          },
+        ],
+      },
+    ],
+  });
+  const sig = crypto.createHmac('sha256', 'test-app-secret').update(body).digest('hex');
+  await t.http().post('/webhooks/meta').set('content-type', 'application/json').set('x-hub-signature-256', `sha256=${sig}`).send(body).expect(200);
+  return id;
+}
+
+export async function until<T>(fn: () => Promise<T | undefined | null | false>, what: string, ms = 15_000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** A shop with a WhatsApp channel and a small catalog. */
+export async function shop(t: TestApp) {
+  const ws = await newWorkspace(t.ctx, 'Dz Style');
+  const pnid = String(1e14 + crypto.randomInt(1e12));
+  await t.http().post('/api/v1/channels').set(ws.auth).send({ kind: 'whatsapp', external_id: pnid, access_token: 'EAAtest-token-123' }).expect(201);
+  const robe = (
+    await t.http().post('/api/v1/products').set(ws.auth).send({
+      name: 'Robe noire',
+      price: 3500,
+      stock: 10,
+      description: 'Robe longue noire, tissu crêpe',
+      variants: [{ name: 'M' }, { name: 'L', price: 3800, stock: 2 }],
+    }).expect(201)
+  ).body.product;
+  const sac = (await t.http().post('/api/v1/products').set(ws.auth).send({ name: 'Sac à main cuir', price: 2900 }).expect(201)).body.product;
+  return { ws, pnid, robe, sac };
+}
+
+export async function conversationOf(t: TestApp, workspaceId: string) {
+  return t.ctx.knex('conversations').where({ workspace_id: workspaceId }).first();
+}
