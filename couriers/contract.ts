@@ -84,6 +84,13 @@ export interface CourierCapabilities {
   update: boolean;
   /** `listTariffs` returns a whole grid in one call (else the tariff sync loops `quote`). */
   tariffGrid: boolean;
+  /**
+   * `findByReference` can find a parcel by our order id. When false (NOEST), a create that timed
+   * out cannot be checked: the booking service must not blindly re-create (it asks the merchant).
+   */
+  lookupByReference: boolean;
+  /** The courier publishes its communes (`listCommunes`); false (Procolis): our official names are sent. */
+  communeList: boolean;
 }
 
 /**
@@ -296,6 +303,12 @@ export interface CourierWebhookEvent {
  * it lives on the definition, not the adapter instance.
  */
 export interface CourierWebhook {
+  /**
+   * The courier signs its events. When false (Maystro), only a shared secret in the URL is
+   * checked: a tampered body cannot be detected, so an event must only trigger a re-read of the
+   * parcel's state from the API, never be trusted as the state itself.
+   */
+  signed: boolean;
   /**
    * A subscription check the courier sends as GET (Yalidine CRC: `?crc_token=` echoed as plain
    * text). Returns the body to answer with, or null when the query is not a challenge.

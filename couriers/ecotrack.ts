@@ -46,6 +46,8 @@ const CAPABILITIES: CourierCapabilities = {
   cancel: true,
   update: true,
   tariffGrid: true,
+  lookupByReference: true,
+  communeList: true,
 };
 
 const BUSINESS_ERRORS: Record<string, string> = {

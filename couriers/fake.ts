@@ -64,6 +64,8 @@ const CAPABILITIES: CourierCapabilities = {
   cancel: true,
   update: false,
   tariffGrid: false,
+  lookupByReference: true,
+  communeList: true,
 };
 
 const WILAYAS: CourierWilaya[] = [

@@ -58,6 +58,8 @@ const CAPABILITIES: CourierCapabilities = {
   cancel: true,
   update: false,
   tariffGrid: false,
+  lookupByReference: true,
+  communeList: true,
 };
 
 /** Current docs: 1 = home, 2 = stop desk (older clients used 0/1, §5.3). */
@@ -303,6 +305,7 @@ function decodeHook(raw: Buffer): unknown {
 }
 
 const maystroWebhook: CourierWebhook = {
+  signed: false,
   verify(headers, _rawBody, secret) {
     const v = headers[MAYSTRO_SECRET_HEADER];
     const given = Buffer.from((Array.isArray(v) ? v[0] : v) ?? '');

@@ -61,6 +61,8 @@ const CAPABILITIES: CourierCapabilities = {
   cancel: true,
   update: false,
   tariffGrid: true,
+  lookupByReference: false,
+  communeList: true,
 };
 
 interface Activity {

@@ -56,6 +56,8 @@ const CAPABILITIES: CourierCapabilities = {
   cancel: false,
   update: false,
   tariffGrid: true,
+  lookupByReference: true,
+  communeList: false,
 };
 
 interface ColisOut {

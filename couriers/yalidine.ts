@@ -59,6 +59,8 @@ const CAPABILITIES: CourierCapabilities = {
   cancel: true,
   update: true,
   tariffGrid: true,
+  lookupByReference: true,
+  communeList: true,
 };
 
 interface Page<T> {
@@ -411,6 +413,7 @@ const EVENT_TYPES: Record<string, CourierWebhookEvent['type']> = {
 
 /** Dashboard-registered webhooks: CRC echo on GET, hex HMAC-SHA256 of the raw body in X-YALIDINE-SIGNATURE (§2.11). */
 export const yalidineWebhook: CourierWebhook = {
+  signed: true,
   challenge(query) {
     return query.get('crc_token');
   },

@@ -63,6 +63,8 @@ const CAPABILITIES: CourierCapabilities = {
   cancel: true,
   update: false,
   tariffGrid: true,
+  lookupByReference: true,
+  communeList: true,
 };
 
 interface Territory {
@@ -478,6 +480,7 @@ const zrWebhookSchema = z.object({
 });
 
 const zrWebhook: CourierWebhook = {
+  signed: true,
   verify: (headers, rawBody, secret) => verifySvix(headers, rawBody, secret),
   parse(rawBody) {
     let doc: z.infer<typeof zrWebhookSchema>;

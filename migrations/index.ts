@@ -9,6 +9,7 @@ import * as merchantWebhooks from './20261123_061_merchant_webhooks';
 import * as apiUsage from './20261123_062_api_usage';
 import * as billing from './20261123_063_billing';
 import * as couriers from './20261123_030_couriers';
+import * as shipping from './20261123_031_shipping';
 
 /**
  * Every migration, in order. A static list (not a folder scan) so the same code runs under tsx,
@@ -19,6 +20,7 @@ export const MIGRATIONS: Array<[string, Knex.Migration]> = [
   ['20261123_010_channels', channels],
   ['20261123_020_agent', agent],
   ['20261123_030_couriers', couriers],
+  ['20261123_031_shipping', shipping],
   ['20261123_040_sheets', sheets],
   ['20261123_050_web_accounts', webAccounts],
   ['20261123_060_privacy', privacy],

@@ -77,6 +77,12 @@ const EnvSchema = z.object({
   COURIER_NOEST_BASE_URL: url.default('https://app.noest-dz.com/api/public/'),
   COURIER_ECOTRACK_BASE_URL: optionalUrl,
   COURIER_ANDERSON_BASE_URL: url.default('https://anderson-ecommerce.ecotrack.dz/api/v1/'),
+  // Per-request timeout of courier API calls; a booking that times out is looked up before retrying.
+  COURIER_HTTP_TIMEOUT_MS: int(15_000, 100),
+  // First delay before a failed (retryable) booking is retried; pg-boss doubles it each time.
+  SHIPMENT_RETRY_DELAY_SECONDS: int(30, 1),
+  // Tracking poll interval per workspace and courier (webhook couriers are polled 6x less often).
+  TRACKING_POLL_SECONDS: int(900, 1),
 });
 
 export type Env = z.infer<typeof EnvSchema>;
@@ -123,6 +129,7 @@ export interface Config {
   sentryDsn?: string;
   publicBaseUrl: string;
   courierBaseUrls: Record<CourierId, string | undefined>;
+  shipping: { courierTimeoutMs: number; retryDelaySeconds: number; pollSeconds: number };
 }
 
 export class ConfigError extends Error {
@@ -191,6 +198,7 @@ export function parseConfig(source: Record<string, string | undefined>): Config 
     sentryDsn: e.SENTRY_DSN,
     publicBaseUrl: (e.PUBLIC_BASE_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ''),
     courierBaseUrls,
+    shipping: { courierTimeoutMs: e.COURIER_HTTP_TIMEOUT_MS, retryDelaySeconds: e.SHIPMENT_RETRY_DELAY_SECONDS, pollSeconds: e.TRACKING_POLL_SECONDS },
   };
 }
 

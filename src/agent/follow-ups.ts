@@ -1,22 +1,18 @@
-import type { Knex } from 'knex';
 import { z } from 'zod';
 import type { AppContext } from '../context';
 import { sendText } from '../conversations/outbound';
-import type { OrderChange } from '../orders/hooks';
 import { transitionOrder } from '../orders/service';
+import { ORDER_EXPIRE_JOB, ORDER_REMIND_JOB } from './pending-order-hook';
 import { SILENT_KINDS } from './history';
 import { detectLanguage, fixedMessage, type Lang } from './prompts';
 
 export const FOLLOW_UP_JOB = 'agent.follow_up';
-export const ORDER_REMIND_JOB = 'orders.pending_remind';
-export const ORDER_EXPIRE_JOB = 'orders.pending_expire';
 
 const FollowUpData = z.object({ workspaceId: z.uuid(), conversationId: z.uuid(), afterMessageId: z.uuid() });
 const OrderData = z.object({ workspaceId: z.uuid(), orderId: z.uuid() });
 
 const WINDOW_MS = 24 * 3600_000;
 const MINUTE = 60_000;
-const HOUR = 3600_000;
 
 /**
  * Nudges for stalled sales, as delayed jobs (one per AI reply, one pair per pending order) rather
@@ -55,21 +51,6 @@ export async function scheduleFollowUp(ctx: AppContext, workspaceId: string, con
   await ctx.jobs.send(FOLLOW_UP_JOB, { workspaceId, conversationId, afterMessageId }, {
     startAfterMs: Math.round(minutes * MINUTE),
     idempotencyKey: `follow-up:${afterMessageId}`,
-  });
-}
-
-/** Order hook: a new pending order gets its reminder and its expiry, in the creating transaction. */
-export async function pendingOrderHook(ctx: AppContext, trx: Knex.Transaction, change: OrderChange): Promise<void> {
-  if (change.previousStatus !== null || change.status !== 'pending') return;
-  const data = { workspaceId: change.workspaceId, orderId: change.orderId };
-  const remind = ctx.config.agent.pendingOrderRemindHours;
-  if (remind > 0) {
-    await ctx.jobs.send(ORDER_REMIND_JOB, data, { trx, startAfterMs: Math.round(remind * HOUR), idempotencyKey: `order-remind:${change.orderId}` });
-  }
-  await ctx.jobs.send(ORDER_EXPIRE_JOB, data, {
-    trx,
-    startAfterMs: Math.round(ctx.config.agent.pendingOrderExpireHours * HOUR),
-    idempotencyKey: `order-expire:${change.orderId}`,
   });
 }
 

@@ -3,6 +3,7 @@ import type { AppContext } from '../context';
 import type { JobInfo } from '../jobs/queue';
 import type { TurnJobData } from '../conversations/turn-queue';
 import { checkAiAllowance } from '../billing/allowance';
+import { downloadMessageMedia } from '../conversations/media';
 import { sendText } from '../conversations/outbound';
 import { listOrders } from '../orders/service';
 import { buildTurns, SILENT_KINDS, type MessageRow, type Turn } from './history';
@@ -115,6 +116,7 @@ export async function answerConversation(ctx: AppContext, data: TurnJobData, opt
   while (freshStart > 0 && spoken[freshStart - 1]!.direction === 'in') freshStart--;
   const fresh = spoken.slice(freshStart);
   const freshIds = new Set(fresh.map((m) => m.id));
+  await fetchPendingImages(ctx, workspaceId, fresh);
   const lang: Lang = detectLanguage(fresh.map((m) => m.text ?? '').join(' '), conv.workspace_language === 'ar' ? 'ar' : 'fr');
 
   const settings = await getAgentSettings(ctx.knex, workspaceId);
@@ -243,6 +245,19 @@ export async function answerConversation(ctx: AppContext, data: TurnJobData, opt
   if (conv.channel_kind !== 'playground' && sent.status === 'sent') await scheduleFollowUp(ctx, workspaceId, conversationId, sent.messageId);
   await maybeSummarize(ctx, conv.workspace_id, conversationId).catch((err) => ctx.logger.warn({ err: (err as Error).message, conversationId }, 'summary failed'));
   return { status: flagged ? 'flagged' : 'sent', text: reply, messageId: sent.messageId };
+}
+
+/**
+ * The media job and the turn start together: a photo the customer just sent may not be stored yet.
+ * Fetch it now (idempotent with the job) so the model sees it on this turn, not the next one.
+ */
+async function fetchPendingImages(ctx: AppContext, workspaceId: string, fresh: MessageRow[]): Promise<void> {
+  const ids = fresh.filter((m) => m.direction === 'in' && m.kind === 'image').map((m) => m.id);
+  if (!ids.length) return;
+  const pending = await ctx.knex('messages').whereIn('id', ids).whereRaw("media->>'status' = 'pending'").pluck('id');
+  for (const id of pending as string[]) {
+    await downloadMessageMedia(ctx, workspaceId, id).catch((err) => ctx.logger.warn({ err: (err as Error).message, messageId: id }, 'image fetch for the turn failed'));
+  }
 }
 
 async function flag(ctx: AppContext, conversationId: string, reason: string) {

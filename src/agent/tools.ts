@@ -191,6 +191,10 @@ const handlers: { [N in ToolName]: Handler<N> } = {
       wilaya_name: place.wilayaName,
       commune_name: place.communeName,
       next_step: 'Send the customer this summary with the total and ask them to confirm. Call confirm_order only after they say yes.',
+      return_risk: order.return_risk,
+      ...(order.return_risk?.risk === 'high'
+        ? { caution: `This phone refused ${order.return_risk.returned} of ${order.return_risk.returned + order.return_risk.delivered} past parcels: ask for an explicit confirmation that they will pay on delivery, or suggest stop-desk pickup.` }
+        : {}),
     };
   },
 

@@ -2,11 +2,12 @@ import crypto from 'node:crypto';
 import { parseSignedRequest } from '../../channels/meta/signature';
 import type { AppContext } from '../context';
 import { invalidInput, unauthorized } from '../errors';
+import { META_DELETION_JOB } from '../privacy/forget-customer';
 
 /**
  * Meta's data-deletion and deauthorize callbacks (signed_request). They concern the app-scoped id
  * of a person who logged into our app (a merchant), not end customers (§5.3). We record the
- * request; the forgetting itself is done by the privacy issue from this table.
+ * request and queue the forgetting of any customer keyed on that id.
  */
 export async function recordMetaAppRequest(ctx: AppContext, kind: 'data_deletion' | 'deauthorize', signedRequest: unknown) {
   if (typeof signedRequest !== 'string' || !signedRequest) throw invalidInput('signed_request is required');
@@ -17,9 +18,13 @@ export async function recordMetaAppRequest(ctx: AppContext, kind: 'data_deletion
   if (!userId) throw invalidInput('signed_request has no user_id');
   const code = crypto.randomBytes(12).toString('hex');
   const issued = Number(data.issued_at);
-  await ctx.knex('meta_app_requests').insert({
-    confirmation_code: code, kind, user_id: userId,
-    issued_at: Number.isFinite(issued) && issued > 0 ? new Date(issued * 1000) : null,
+  await ctx.knex.transaction(async (trx) => {
+    await trx('meta_app_requests').insert({
+      confirmation_code: code, kind, user_id: userId,
+      issued_at: Number.isFinite(issued) && issued > 0 ? new Date(issued * 1000) : null,
+    });
+    // The forgetting runs as a job (src/privacy/forget-customer.ts); the status page follows it.
+    if (kind === 'data_deletion') await ctx.jobs.send(META_DELETION_JOB, { code }, { idempotencyKey: code, trx });
   });
   return { code, url: `${ctx.config.publicBaseUrl}/webhooks/meta/deletion-status/${code}` };
 }

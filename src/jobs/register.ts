@@ -4,7 +4,9 @@ import { defineMediaJobs } from '../conversations/media';
 import { defineTurnJob } from '../conversations/turn-queue';
 import { defineMerchantWebhookJobs } from '../merchant-webhooks/deliver';
 import { definePurgeJob } from '../privacy/delete-workspace';
+import { defineForgetJobs } from '../privacy/forget-customer';
 import { defineSheetJobs } from '../sheets/jobs';
+import { defineShippingJobs } from '../shipping/jobs';
 import { defineMaintenanceJob } from '../privacy/retention';
 
 /**
@@ -16,8 +18,10 @@ export const jobModules: Array<(ctx: AppContext) => void> = [
   defineMediaJobs,
   definePurgeJob,
   defineMaintenanceJob,
+  defineForgetJobs,
   defineMerchantWebhookJobs,
   defineSheetJobs,
+  defineShippingJobs,
   defineFollowUpJobs,
 ];
 

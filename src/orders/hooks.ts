@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import type { AppContext } from '../context';
-import { pendingOrderHook } from '../agent/follow-ups';
+import { pendingOrderHook } from '../agent/pending-order-hook';
+import { bookingOrderHook } from '../shipping/booking-hook';
 import { sheetLeadHook, sheetOrderHook } from '../sheets/hooks';
 
 export interface OrderChange {
@@ -24,6 +25,7 @@ export interface LeadChange {
 export const orderHooks: Array<(ctx: AppContext, trx: Knex.Transaction, change: OrderChange) => Promise<void>> = [
   sheetOrderHook,
   pendingOrderHook,
+  bookingOrderHook,
 ];
 export const leadHooks: Array<(ctx: AppContext, trx: Knex.Transaction, change: LeadChange) => Promise<void>> = [
   sheetLeadHook,

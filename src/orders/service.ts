@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { findVariant, unitPrice, type Product } from '../catalog/products';
 import type { AppContext } from '../context';
 import { conflict, invalidInput, notFound } from '../errors';
+import { returnRisks, type ReturnRisk } from '../shipping/return-risk';
 import { runOrderHooks } from './hooks';
 import { assertTransition, CLOSED, UNSHIPPED, type OrderStatus } from './status';
 
@@ -32,6 +33,8 @@ export interface OrderJson {
   items: Array<{ product_id: string | null; name: string; variant: string | null; unit_price: number; quantity: number; line_total: number }>;
   customer: { name: string | null; phone: string | null; wilaya: string | null; commune: string | null; address: string | null };
   shipment: { courier: string; tracking: string | null; status: string; error: string | null } | null;
+  /** The customer's delivered vs returned parcels with this shop, by phone (null when no phone). */
+  return_risk: ReturnRisk | null;
   note: string | null;
   source: string;
   conversation_id: string | null;
@@ -255,7 +258,7 @@ export async function updateOrder(
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- knex rows are untyped
 type Row = Record<string, any>;
 
-function shape(o: Row, items: Row[], shipment?: Row): OrderJson {
+function shape(o: Row, items: Row[], shipment?: Row, risk?: ReturnRisk): OrderJson {
   return {
     id: o.id,
     status: o.status,
@@ -274,6 +277,7 @@ function shape(o: Row, items: Row[], shipment?: Row): OrderJson {
     })),
     customer: { name: o.customer_name, phone: o.phone, wilaya: o.wilaya_code, commune: o.commune_code, address: o.address },
     shipment: shipment ? { courier: shipment.courier, tracking: shipment.tracking, status: shipment.status, error: shipment.error } : null,
+    return_risk: risk ?? null,
     note: o.note,
     source: o.source,
     conversation_id: o.conversation_id,
@@ -287,11 +291,12 @@ export async function getOrder(db: Knex, workspaceId: string, id: string): Promi
   if (!z.uuid().safeParse(id).success) throw notFound('Order');
   const o = await db('orders').where({ workspace_id: workspaceId, id }).first();
   if (!o) throw notFound('Order');
-  const [items, shipment] = await Promise.all([
+  const [items, shipment, risks] = await Promise.all([
     db('order_items').where({ workspace_id: workspaceId, order_id: id }).orderBy('name'),
     db('shipments').where({ workspace_id: workspaceId, order_id: id }).first(),
+    returnRisks(db, workspaceId, [o.phone]),
   ]);
-  return shape(o, items, shipment);
+  return shape(o, items, shipment, risks.get(o.phone));
 }
 
 export interface OrderFilter {
@@ -315,11 +320,12 @@ export async function listOrders(db: Knex, workspaceId: string, f: OrderFilter =
   const orders = await q;
   if (!orders.length) return [];
   const ids = orders.map((o: { id: string }) => o.id);
-  const [items, shipments] = await Promise.all([
+  const [items, shipments, risks] = await Promise.all([
     db('order_items').where({ workspace_id: workspaceId }).whereIn('order_id', ids).orderBy('name'),
     db('shipments').where({ workspace_id: workspaceId }).whereIn('order_id', ids),
+    returnRisks(db, workspaceId, orders.map((o: Row) => o.phone)),
   ]);
   return orders.map((o: Row) =>
-    shape(o, items.filter((i: { order_id: string }) => i.order_id === o.id), shipments.find((s: { order_id: string }) => s.order_id === o.id)),
+    shape(o, items.filter((i: { order_id: string }) => i.order_id === o.id), shipments.find((s: { order_id: string }) => s.order_id === o.id), risks.get(o.phone)),
   );
 }

@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import { InvalidToken, type MultiFernet } from '../crypto/fernet';
 
-export type SecretKind = 'meta_token' | 'sheets_service_account' | 'courier_credentials' | 'webhook_secret' | 'chargily';
+export type SecretKind = 'meta_token' | 'sheets_service_account' | 'courier_credentials' | 'courier_webhook_secret' | 'webhook_secret' | 'chargily';
 
 /**
  * Per-workspace secrets, Fernet-encrypted at rest. Values are decrypted only where they are used,
@@ -57,7 +57,7 @@ export class Vault {
           } catch (e) {
             if (e instanceof InvalidToken) {
               // Names the row and the key fingerprint, never the value: the operator must add that key to FERNET_KEYS.
-              throw new Error(`secret ${r.id} (key ${r.key_id}) cannot be decrypted with any key in FERNET_KEYS: ${e.message}`);
+              throw new Error(`secret ${r.id} (key ${r.key_id}) cannot be decrypted with any key in FERNET_KEYS: ${e.message}`, { cause: e });
             }
             throw e;
           }

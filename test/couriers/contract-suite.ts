@@ -72,7 +72,9 @@ export function runCourierContractSuite(name: string, setup: CourierContractSetu
       const s = f.shipment('x');
       const communes = await a.listCommunes(s.destination.wilayaCode);
       expect(communes.every((c) => c.wilayaCode === s.destination.wilayaCode)).toBe(true);
-      expect(communes.map((c) => c.name)).toContain(s.destination.courierCommune?.name ?? s.destination.communeName);
+      // Procolis publishes no commune list: bookings send our official names.
+      if (!a.capabilities.communeList) expect(communes).toEqual([]);
+      else expect(communes.map((c) => c.name)).toContain(s.destination.courierCommune?.name ?? s.destination.communeName);
       const desks = await a.listStopDesks();
       if (a.capabilities.stopDesks) expect(desks.length).toBeGreaterThan(0);
       for (const d of desks) expect(typeof d.id).toBe('string');
@@ -94,7 +96,8 @@ export function runCourierContractSuite(name: string, setup: CourierContractSetu
       expect(created.needsValidation).toBe(a.capabilities.validateStep);
       if (a.capabilities.validateStep) await a.validate!(created.tracking);
       const found = await a.findByReference(s.orderRef);
-      expect(found?.tracking).toBe(created.tracking);
+      if (a.capabilities.lookupByReference) expect(found?.tracking).toBe(created.tracking);
+      else expect(found).toBeNull();
       expect(await a.findByReference(ref('none'))).toBeNull();
     });
 
@@ -108,7 +111,9 @@ export function runCourierContractSuite(name: string, setup: CourierContractSetu
       expect(err.message).toMatch(/did not answer/);
       // What the booking job does on retry: look first.
       const found = await a.findByReference(s.orderRef);
-      expect(found?.tracking).toBeTruthy();
+      // Without a lookup (NOEST) the booking service cannot tell: it must not re-create blindly.
+      if (a.capabilities.lookupByReference) expect(found?.tracking).toBeTruthy();
+      else expect(found).toBeNull();
       expect(f.parcelsFor(s.orderRef)).toBe(1);
     });
 
@@ -146,6 +151,14 @@ export function runCourierContractSuite(name: string, setup: CourierContractSetu
     });
 
     it('cancel works before pickup and is refused in words after it', async () => {
+      if (!a.capabilities.cancel) {
+        const c = await a.createShipment(f.shipment(ref('cancel-none')));
+        const err = await a.cancel(c.tracking).catch((e) => e);
+        expect(err).toBeInstanceOf(ProviderError);
+        expect(err.retryable).toBe(false);
+        expect(err.message).toMatch(/cancel/i);
+        return;
+      }
       const s = f.shipment(ref('cancel'));
       const created = await a.createShipment(s);
       await a.cancel(created.tracking);
@@ -163,6 +176,12 @@ export function runCourierContractSuite(name: string, setup: CourierContractSetu
 
     it('label has the kind the capabilities announce', async () => {
       const created = await a.createShipment(f.shipment(ref('label')));
+      if (a.capabilities.label === 'none') {
+        const err = await a.getLabel(created.tracking).catch((e) => e);
+        expect(err).toMatchObject({ retryable: false });
+        expect(err.message).toMatch(/label/i);
+        return;
+      }
       const label = await a.getLabel(created.tracking);
       expect(label.kind).toBe(a.capabilities.label);
       if (label.kind === 'pdf') expect(label.bytes.subarray(0, 4).toString('latin1')).toBe('%PDF');
@@ -228,7 +247,8 @@ export function runCourierContractSuite(name: string, setup: CourierContractSetu
       const { secret, body, sign } = f.webhook;
       expect(wh.verify(sign(body, secret), body, secret)).toBe(true);
       expect(wh.verify(sign(body, 'not-the-secret'), body, secret)).toBe(false);
-      expect(wh.verify(sign(body, secret), Buffer.concat([body, Buffer.from(' ')]), secret)).toBe(false);
+      // An unsigned scheme (Maystro: a secret in the URL) cannot detect a tampered body.
+      if (wh.signed) expect(wh.verify(sign(body, secret), Buffer.concat([body, Buffer.from(' ')]), secret)).toBe(false);
       expect(wh.verify({}, body, secret)).toBe(false);
       const events = wh.parse(body);
       expect(events[0]?.tracking).toBe(f.webhook.expectTracking);

@@ -1,7 +1,7 @@
 import { maystro, MAYSTRO_SECRET_HEADER } from '../../couriers/maystro';
 import { MAYSTRO_STATUSES } from '../../couriers/maystro-status';
 import { MaystroFake, startMaystroFake } from '../fakes/couriers/maystro-server';
-import { runCourierContractSuiteWithGaps } from './contract-suite-gaps';
+import { runCourierContractSuite } from './contract-suite';
 import type { ShipmentInput } from '../../couriers/contract';
 
 const settings = { auto_ship: true };
@@ -24,7 +24,7 @@ const shipmentFor = (server: MaystroFake, orderRef: string): ShipmentInput => ({
 });
 const hookSecret = 'maystro-hook-secret-0123456789';
 
-runCourierContractSuiteWithGaps(
+runCourierContractSuite(
   'maystro',
   {
     definition: maystro,
@@ -47,7 +47,6 @@ runCourierContractSuiteWithGaps(
       };
     },
   },
-  { unsignedWebhook: true },
 );
 
 describe('maystro specifics', () => {

@@ -1,7 +1,7 @@
 import { noest } from '../../couriers/noest';
 import { NOEST_STATUSES } from '../../couriers/noest-status';
 import { NoestFake, startNoestFake } from '../fakes/couriers/noest-server';
-import { runCourierContractSuiteWithGaps } from './contract-suite-gaps';
+import { runCourierContractSuite } from './contract-suite';
 import type { ShipmentInput } from '../../couriers/contract';
 
 const settings = { auto_ship: true };
@@ -21,7 +21,7 @@ const shipment = (orderRef: string): ShipmentInput => ({
   productDescription: 'Robe kabyle x1',
 });
 
-runCourierContractSuiteWithGaps(
+runCourierContractSuite(
   'noest',
   {
     definition: noest,
@@ -41,7 +41,6 @@ runCourierContractSuiteWithGaps(
       };
     },
   },
-  { noLookupByReference: true },
 );
 
 describe('noest specifics', () => {

@@ -1,7 +1,7 @@
 import { procolis } from '../../couriers/procolis';
 import { PROCOLIS_STATUSES } from '../../couriers/procolis-status';
 import { ProcolisFake, startProcolisFake } from '../fakes/couriers/procolis-server';
-import { runCourierContractSuiteWithGaps } from './contract-suite-gaps';
+import { runCourierContractSuite } from './contract-suite';
 import type { ShipmentInput } from '../../couriers/contract';
 
 const settings = { auto_ship: true };
@@ -23,7 +23,7 @@ const shipment = (orderRef: string): ShipmentInput => ({
   note: 'Appeler avant',
 });
 
-runCourierContractSuiteWithGaps(
+runCourierContractSuite(
   'procolis',
   {
     definition: procolis,
@@ -43,7 +43,6 @@ runCourierContractSuiteWithGaps(
       };
     },
   },
-  { noCancel: true, noLabel: true, noCommuneList: true },
 );
 
 describe('procolis specifics', () => {

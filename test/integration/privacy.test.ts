@@ -1,3 +1,4 @@
+import crypto from 'node:crypto';
 import type { Knex } from 'knex';
 import { runDailyMaintenance } from '../../src/privacy/retention';
 import { tenantTables } from '../../src/privacy/tenant-tables';
@@ -130,5 +131,46 @@ describe('export, deletion and retention', () => {
     await runDailyMaintenance(t.ctx);
     const again = await k('orders').where({ workspace_id: a.workspace_id }).whereNotNull('anonymized_at').count({ n: '*' }).first();
     expect(Number(again?.n)).toBe(2);
+  });
+
+  it('forgets one customer: messages gone, orders kept without PII, other customers untouched', async () => {
+    const a = await newWorkspace(t.ctx, 'Forget');
+    const k = t.ctx.knex;
+    const seeded = await seed(t, a.workspace_id, 'fg');
+    const order = await k('orders').where({ id: seeded.orderId }).first('customer_id', 'conversation_id');
+    const other = await seed(t, a.workspace_id, 'keep');
+    const r = await t.http().post(`/api/v1/customers/${order.customer_id}/forget`).set(a.auth).expect(200);
+    expect(r.body.forgotten).toEqual({ orders: 1, leads: 0, conversations: 1 });
+    const o = await k('orders').where({ id: seeded.orderId }).first();
+    expect(o).toMatchObject({ customer_name: null, phone: null, address: null, total: 3900, customer_id: null });
+    expect(await k('messages').where({ conversation_id: order.conversation_id }).count({ n: '*' }).first()).toEqual({ n: 0 });
+    expect(await k('customers').where({ id: order.customer_id }).first()).toBeUndefined();
+    const kept = await k('orders').where({ id: other.orderId }).first();
+    expect(kept.customer_name).toBe('Client keep');
+    // Another workspace cannot reach this customer id (and it is gone anyway): 404.
+    const b = await newWorkspace(t.ctx, 'Forget B');
+    await t.http().post(`/api/v1/customers/${order.customer_id}/forget`).set(b.auth).expect(404);
+  });
+
+  it("Meta's data-deletion callback forgets the customer keyed on that id and reports completion", async () => {
+    const a = await newWorkspace(t.ctx, 'Meta deletion');
+    const k = t.ctx.knex;
+    const [channel] = await k('channels').insert({ workspace_id: a.workspace_id, kind: 'messenger', external_id: `page-del-${Date.now()}` }).returning('id');
+    const psid = `77${Date.now()}`;
+    const [customer] = await k('customers').insert({ workspace_id: a.workspace_id, channel_id: channel.id, external_id: psid, name: 'Yacine' }).returning('id');
+    await k('conversations').insert({ workspace_id: a.workspace_id, channel_id: channel.id, customer_id: customer.id });
+    const payload = Buffer.from(JSON.stringify({ algorithm: 'HMAC-SHA256', issued_at: Math.floor(Date.now() / 1000), user_id: psid })).toString('base64url');
+    const sig = crypto.createHmac('sha256', 'test-app-secret').update(payload).digest('base64url');
+    const res = await t.http().post('/webhooks/meta/data-deletion').type('form').send({ signed_request: `${sig}.${payload}` }).expect(200);
+    expect(res.body.url).toContain(res.body.confirmation_code);
+    const deadline = Date.now() + 15_000;
+    let status;
+    while (Date.now() < deadline) {
+      status = await k('meta_app_requests').where({ confirmation_code: res.body.confirmation_code }).first('status');
+      if (status?.status === 'completed') break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(status?.status).toBe('completed');
+    expect(await k('customers').where({ id: customer.id }).first()).toBeUndefined();
   });
 });

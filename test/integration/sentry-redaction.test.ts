@@ -61,7 +61,6 @@ describe('Sentry receives errors without secrets or PII', () => {
     expect(event.exception).toBeDefined();
 
     const all = fake.envelopes.map((e) => e.raw).join('\n');
-    require("fs").writeFileSync("/tmp/sentry-env.txt", all);
     for (const secret of [ws.api_key, PHONE_LOCAL, PHONE_INTL, encodeURIComponent(PHONE_INTL), '661 23 45 67', CLIENT_IP, BODY_MARKER]) {
       expect(all).not.toContain(secret);
     }
@@ -73,5 +72,33 @@ describe('Sentry receives errors without secrets or PII', () => {
       expect(Object.keys(request.headers ?? {}).map((h) => h.toLowerCase())).not.toEqual(expect.arrayContaining(['authorization']));
     }
     expect((event.user as { ip_address?: string } | undefined)?.ip_address).toBeUndefined();
+    // Scrubbing keeps what is useful: the error, the path, timestamps in the SDK's contexts.
+    expect(JSON.stringify(event.exception)).toContain('Unable to acquire a connection');
+    expect(request?.url).toMatch(/\/api\/v1\/api-keys$/);
+    expect(all).not.toContain('[redacted-number]T');
+  });
+
+  it('scrubs captured exceptions, extra data and breadcrumbs', async () => {
+    const token = `EAAG${Date.now().toString(36)}SecretGraphToken`;
+    const seen = fake.events().length;
+    Sentry.addBreadcrumb({ category: 'console', message: `customer ${PHONE_LOCAL} said hi` });
+    Sentry.addBreadcrumb({ category: 'http', data: { url: `https://graph.facebook.com/v25.0/me/messages?access_token=${token}`, method: 'POST' } });
+    Sentry.addBreadcrumb({ category: 'order', message: `order for ${PHONE_INTL}`, data: { phone: PHONE_LOCAL, total: 4500 } });
+    Sentry.captureException(new Error(`Graph 401 sending to ${PHONE_INTL} with Bearer ${token}`), {
+      extra: { customer: { phone: PHONE_LOCAL, wilaya: 16 }, access_token: token, note: `call ${PHONE_LOCAL}` },
+      tags: { channel: 'whatsapp' },
+    });
+    await Sentry.flush(5000);
+    const event = await until('the captured exception', () => fake.events()[seen]);
+    const raw = fake.envelopes.map((e) => e.raw).join('\n');
+    for (const secret of [token, PHONE_LOCAL, PHONE_INTL, '661 23 45 67']) expect(raw).not.toContain(secret);
+    expect(JSON.stringify(event.exception)).toContain('Graph 401 sending to [redacted-number] with Bearer [redacted]');
+    const crumbs = (event.breadcrumbs ?? []) as Array<{ category?: string; message?: string; data?: Record<string, unknown> }>;
+    expect(crumbs.find((b) => b.category === 'console')).toBeUndefined();
+    const graph = crumbs.filter((b) => String(b.data?.url ?? '').startsWith('https://graph.facebook.com'));
+    expect(graph.map((b) => b.data?.url)).toEqual(['https://graph.facebook.com/v25.0/me/messages']);
+    expect(crumbs.find((b) => b.category === 'order')).toMatchObject({ message: 'order for [redacted-number]', data: { phone: '[Filtered]', total: 4500 } });
+    expect(event.extra).toMatchObject({ customer: { phone: '[Filtered]', wilaya: 16 }, access_token: '[Filtered]', note: 'call [redacted-number]' });
+    expect(event.tags).toMatchObject({ channel: 'whatsapp' });
   });
 });

@@ -1,3 +1,4 @@
+/* global window, document, navigator, fetch, EventSource, DOMParser, location, setTimeout, clearTimeout */
 // Progressive enhancement for the settings pages: every page works without this file.
 (function () {
   'use strict';

@@ -4,7 +4,7 @@ import { workspacesOf } from '../../accounts/memberships';
 import type { SessionView } from '../../accounts/sessions';
 import type { AppContext } from '../../context';
 import { AppError } from '../../errors';
-import { i18n, type I18n, type MessageKey } from '../i18n';
+import { i18n, type I18n } from '../i18n';
 import { loadSession, verifyCsrf } from '../session';
 import type { Role } from '../types';
 import { html, raw, type Raw } from './html';

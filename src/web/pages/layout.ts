@@ -27,6 +27,7 @@ export function layout(p: Page, o: LayoutOpts): Raw {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="csrf-token" content="${p.csrf}">
 <title>${o.title} · ${i.t('app.name')}</title>
+<link rel="icon" href="data:,">
 <link rel="stylesheet" href="/assets/app.css">
 <script src="/assets/app.js" defer></script>
 </head>

@@ -9,6 +9,8 @@ import { privacyRoutes } from './privacy';
 import { salesRoutes } from './sales';
 import { sheetRoutes } from '../../sheets/routes';
 import { courierRoutes } from '../../shipping/routes';
+import { shipmentRoutes } from '../../shipping/shipment-routes';
+import { courierWebhookRoutes } from '../../shipping/webhook-routes';
 import { workspaceRoutes } from './workspace';
 import { webPages } from '../pages';
 
@@ -27,11 +29,13 @@ export const apiRoutes: RouteModule[] = [
   salesRoutes,
   geoRoutes,
   courierRoutes,
+  shipmentRoutes,
 ];
 
 /** Public routes (webhooks from Meta, couriers, Chargily; pages) mounted at the root. */
 export const publicRoutes: RouteModule[] = [
   chargilyWebhookRoutes,
   metaWebhookRoutes,
+  courierWebhookRoutes,
   webPages,
 ];

@@ -1,0 +1,120 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import crypto from 'node:crypto';
+import { saveCourierAccount } from '../../src/shipping/courier-accounts';
+import { setTariffOverride } from '../../src/shipping/tariffs';
+import { startFakeAnthropic, type FakeAnthropic } from '../fakes/anthropic-server';
+import { FakeGraph } from '../fakes/graph-server';
+import { shop } from '../integration/agent-helpers';
+import { startTestApp, type TestApp } from '../support/harness';
+import { doubleAnswers, pendingTurns, planStorm, postAll, shopAssistant, unanswered, waitUntil, type StormFigures } from './storm';
+
+/**
+ * The duplicates storm, shared by the quick (npm test) and the full (npm run test:chaos) sizes:
+ * signed deliveries with redeliveries in shuffled order, posted concurrently to the real
+ * endpoint while the turn workers run, against a model that creates an order when asked.
+ */
+export function duplicatesStorm(opts: { total: number; customers: number; concurrency: number; drainTimeoutMs: number; seed: number }) {
+  describe(`duplicates storm: ${opts.total} deliveries, 30 % redeliveries, ${opts.customers} customers`, () => {
+    let t: TestApp;
+    let ai: FakeAnthropic;
+    let graph: FakeGraph;
+    let server: Server;
+
+    beforeAll(async () => {
+      ai = await startFakeAnthropic();
+      graph = await new FakeGraph().start();
+      t = await startTestApp({
+        work: true,
+        env: {
+          ANTHROPIC_BASE_URL: ai.url,
+          ANTHROPIC_API_KEY: 'test',
+          META_GRAPH_BASE_URL: graph.baseUrl,
+          AGENT_DEBOUNCE_MS: '200',
+          WHATSAPP_PAIR_INTERVAL_MS: '0',
+          META_SEND_RETRY_BASE_MS: '10',
+          LOG_LEVEL: 'warn',
+        },
+      });
+      server = t.app.listen(0, '127.0.0.1');
+      await new Promise((r) => server.once('listening', r));
+    });
+    afterAll(async () => {
+      server?.closeAllConnections();
+      await new Promise((r) => server?.close(r));
+      await t?.close();
+      await ai?.close();
+      await graph?.stop();
+    });
+
+    it('stores every message once, answers every burst without answering any message twice, and makes one order per asker', async () => {
+      const s = await shop(t);
+      const ws = s.ws.workspace_id;
+      await saveCourierAccount(t.ctx, ws, 'yalidine', { credentials: { api_id: 'id-1', api_token: 'tok-1' }, active: true });
+      await setTariffOverride(t.ctx, ws, 'yalidine', { wilayaCode: 16, deliveryType: 'home', fee: 450 });
+      shopAssistant(ai);
+      const plan = planStorm({ total: opts.total, customers: opts.customers, phoneNumberId: s.pnid, seed: opts.seed, runId: crypto.randomBytes(4).toString('hex') });
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/webhooks/meta`;
+
+      const t0 = Date.now();
+      const statuses = await postAll(url, plan.deliveries, opts.concurrency);
+      const ingestMs = Date.now() - t0;
+      expect(Object.fromEntries(statuses)).toEqual({ 200: opts.total });
+
+      const drainMs = await waitUntil(
+        async () => (await pendingTurns(t.ctx.knex, ws)) === 0 && (await unanswered(t.ctx.knex, ws)).length === 0,
+        'every conversation answered and the turn queue drained',
+        opts.drainTimeoutMs,
+      );
+
+      // Stored exactly once each: every unique provider id, no more rows than unique messages.
+      const inbound = await t.ctx.knex('messages').where({ workspace_id: ws, direction: 'in' }).select('provider_message_id');
+      const ids = new Set(inbound.map((m: { provider_message_id: string }) => m.provider_message_id));
+      expect(inbound.length).toBe(plan.unique);
+      expect(ids.size).toBe(plan.unique);
+      for (const d of plan.deliveries) expect(ids.has(d.wamid)).toBe(true);
+      expect(await t.ctx.knex('conversations').where({ workspace_id: ws }).count<{ n: number }[]>('* as n')).toEqual([{ n: opts.customers }]);
+
+      // No message answered twice, and every reply went to Graph exactly once.
+      expect(await doubleAnswers(t.ctx.knex, ws)).toEqual([]);
+      const replies = await t.ctx.knex('messages').where({ workspace_id: ws, direction: 'out' }).select('id', 'status');
+      expect(replies.filter((r: { status: string }) => r.status !== 'sent')).toEqual([]);
+      const sends = graph.sends(s.pnid);
+      const perRow = new Map<string, number>();
+      for (const r of sends) {
+        const tag = String((r.body as { biz_opaque_callback_data?: string }).biz_opaque_callback_data ?? '');
+        perRow.set(tag, (perRow.get(tag) ?? 0) + 1);
+      }
+      expect([...perRow.values()].filter((n) => n > 1)).toEqual([]);
+      expect(new Set(perRow.keys())).toEqual(new Set(replies.map((r: { id: string }) => `wakil:${r.id}`)));
+      // Every burst got an answer, at most one per burst plus the partial bursts a debounce can split.
+      expect(replies.length).toBeGreaterThanOrEqual(opts.customers);
+      expect(replies.length).toBeLessThanOrEqual(plan.unique);
+
+      // One order per customer who asked, none for the others.
+      const orders = await t.ctx.knex('orders as o').join('customers as c', 'c.id', 'o.customer_id').where({ 'o.workspace_id': ws }).select('c.external_id');
+      const byCustomer = new Map<string, number>();
+      for (const o of orders) byCustomer.set(o.external_id, (byCustomer.get(o.external_id) ?? 0) + 1);
+      expect([...byCustomer.entries()].filter(([, n]) => n > 1)).toEqual([]);
+      expect(new Set(byCustomer.keys())).toEqual(plan.askers);
+
+      const figures: StormFigures = {
+        deliveries: opts.total,
+        unique: plan.unique,
+        duplicates: plan.duplicates,
+        customers: opts.customers,
+        bursts: plan.bursts,
+        statuses: Object.fromEntries(statuses),
+        storedInbound: inbound.length,
+        replies: replies.length,
+        graphSends: sends.length,
+        orders: orders.length,
+        askers: plan.askers.size,
+        turnsRun: ai.requests.length,
+        ingestMs,
+        drainMs,
+      };
+      process.stdout.write(`\nFIGURES duplicates-storm ${JSON.stringify(figures)}\n`);
+    });
+  });
+}
