@@ -13,9 +13,16 @@ module.exports = {
   },
   transformIgnorePatterns: ['/node_modules/(?!@electric-sql/pglite/)'],
   testMatch: ['<rootDir>/test/**/*.test.ts'],
+  // The slow fault tests run with `npm run test:chaos` (jest.chaos.config.js).
+  testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/chaos-slow/'],
   setupFiles: ['<rootDir>/test/support/no-network.ts'],
   globalSetup: '<rootDir>/test/support/global-setup.ts',
   globalTeardown: '<rootDir>/test/support/global-teardown.ts',
+  // Jest 30's default "soft" cleanup wraps every global it deletes in a new accessor; modules that
+  // keep re-setting the same global across the files of one worker overflowed the stack.
+  testEnvironmentOptions: { globalsCleanup: 'off' },
+  // Recycle a worker that has grown (PGlite's WASM heap, the e2e browser client) between files.
+  workerIdleMemoryLimit: '1500MB',
   maxWorkers: 2,
   testTimeout: 30000,
 };

@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import autocannon from 'autocannon';
 import { median, type Section } from './lib';
 import { freePort, startProcess, stopProcess } from './processes';
-import { APP_SECRET, benchDatabase, sign, whatsappTextBody } from './support';
+import { appEnv, benchDatabase, sign, whatsappTextBody } from './support';
 
 interface Run {
   rps: number;
@@ -45,16 +45,12 @@ export async function benchIngest(rounds = 3): Promise<Section> {
   const barePort = await freePort();
   const appPort = await freePort();
   const bare = await startProcess('bench/bare-server.ts', { PORT: String(barePort) }, `http://127.0.0.1:${barePort}/webhooks/meta`);
-  const app = await startProcess(
-    'src/main.ts',
-    { PORT: String(appPort), DATABASE_URL: db.url, WAKIL_ROLE: 'web', LOG_LEVEL: 'warn', NODE_ENV: 'production', FERNET_KEYS: 'q8hH0u6m6rYl3xJk6b6bYQe7kI0H2oZ0Jm6yQm8b9yA=', META_APP_SECRET: APP_SECRET, META_VERIFY_TOKEN: 'bench' },
-    `http://127.0.0.1:${appPort}/readyz`,
-  );
+  const app = await startProcess('src/main.ts', appEnv(db.url, { PORT: String(appPort), WAKIL_ROLE: 'web' }), `http://127.0.0.1:${appPort}/readyz`);
   try {
     // A workspace and its WhatsApp channel, made the way an operator would.
     const { execFileSync } = await import('node:child_process');
     const out = execFileSync('node_modules/.bin/tsx', ['src/cli/index.ts', 'workspace', 'create', '--name', 'Bench', '--owner-email', `bench-${Date.now()}@example.test`, '--json'], {
-      env: { PATH: process.env.PATH ?? '', DATABASE_URL: db.url, LOG_LEVEL: 'silent', FERNET_KEYS: 'q8hH0u6m6rYl3xJk6b6bYQe7kI0H2oZ0Jm6yQm8b9yA=' },
+      env: { PATH: process.env.PATH ?? '', ...appEnv(db.url, { LOG_LEVEL: 'silent' }) },
       encoding: 'utf8',
     });
     const { api_key } = JSON.parse(out);

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { benchIngest } from './ingest';
+import { benchTurn } from './turn';
 import type { Section } from './lib';
 
 /**
@@ -11,6 +12,7 @@ import type { Section } from './lib';
  */
 const SUITES: Record<string, () => Promise<Section>> = {
   ingest: () => benchIngest(),
+  turn: () => benchTurn(),
 };
 
 function fmt(n: number): string {

@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import { Client } from 'pg';
 import pino from 'pino';
-import { parseConfig, type Config } from '../src/config';
+import { COURIER_IDS, courierEnvName, parseConfig, type Config } from '../src/config';
 import { generateKey } from '../src/crypto/fernet';
 import { connectDatabase } from '../src/db/connect';
 import { migrateLatest } from '../src/db/migrate';
@@ -32,16 +32,39 @@ export async function benchDatabase(): Promise<{ url: string; drop(): Promise<vo
   };
 }
 
-export function benchConfig(databaseUrl: string, env: Record<string, string> = {}): Config {
-  return parseConfig({
+/** One key per bench run: a token stored by one process is read by the others. */
+const FERNET_KEY = generateKey();
+
+/**
+ * Every outside service points at a closed local port unless a suite starts a fake for it, so a
+ * benchmark never reaches a real courier, Google or Meta.
+ */
+const NOWHERE = 'http://127.0.0.1:9/';
+const offline: Record<string, string> = {
+  META_GRAPH_BASE_URL: NOWHERE,
+  ANTHROPIC_BASE_URL: NOWHERE,
+  ANTHROPIC_API_KEY: 'bench',
+  GOOGLE_SHEETS_ROOT_URL: NOWHERE,
+  CHARGILY_BASE_URL: NOWHERE,
+  ...Object.fromEntries(COURIER_IDS.map((id) => [courierEnvName(id), NOWHERE])),
+};
+
+/** The environment of a Wakil process under benchmark: production mode on the bench database. */
+export function appEnv(databaseUrl: string, env: Record<string, string> = {}): Record<string, string> {
+  return {
     NODE_ENV: 'production',
     LOG_LEVEL: 'warn',
     DATABASE_URL: databaseUrl,
-    FERNET_KEYS: generateKey(),
+    FERNET_KEYS: FERNET_KEY,
     META_APP_SECRET: APP_SECRET,
     META_VERIFY_TOKEN: 'bench',
+    ...offline,
     ...env,
-  });
+  };
+}
+
+export function benchConfig(databaseUrl: string, env: Record<string, string> = {}): Config {
+  return parseConfig(appEnv(databaseUrl, env));
 }
 
 export const silentLogger = () => pino({ level: 'silent' });

@@ -59,6 +59,11 @@ const EnvSchema = z.object({
   // Lets merchant webhooks target loopback (local development and tests only; refused in production).
   WEBHOOKS_ALLOW_LOOPBACK: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
   API_RATE_LIMIT_PER_MINUTE: int(600, 1),
+  // How often idle job workers look for new jobs. pg-boss 10 polls no faster than 500 ms; below
+  // that the queue wakes its workers itself (one fetch query per worker per tick: costs idle load).
+  JOBS_POLL_INTERVAL_MS: int(500, 10),
+  // A running job no live worker process holds for this long is failed and retried (src/jobs/liveness.ts).
+  JOB_LEASE_GRACE_SECONDS: int(20, 1),
   // Days after an order closes before its customer's name, phone and address are erased.
   ORDER_PII_RETENTION_DAYS: int(30, 1),
   GOOGLE_SHEETS_ROOT_URL: url.default('https://sheets.googleapis.com/'),
@@ -124,6 +129,7 @@ export interface Config {
   retention: { orderPiiDays: number };
   webhooks: { allowLoopback: boolean };
   api: { rateLimitPerMinute: number };
+  jobs: { pollIntervalMs: number; leaseGraceSeconds: number };
   sheets: { rootUrl: string; pollSeconds: number; syncDelayMs: number };
   chargily: { baseUrl: string; secretKey?: string };
   sentryDsn?: string;
@@ -193,6 +199,7 @@ export function parseConfig(source: Record<string, string | undefined>): Config 
     retention: { orderPiiDays: e.ORDER_PII_RETENTION_DAYS },
     webhooks: { allowLoopback: e.WEBHOOKS_ALLOW_LOOPBACK },
     api: { rateLimitPerMinute: e.API_RATE_LIMIT_PER_MINUTE },
+    jobs: { pollIntervalMs: e.JOBS_POLL_INTERVAL_MS, leaseGraceSeconds: e.JOB_LEASE_GRACE_SECONDS },
     sheets: { rootUrl: e.GOOGLE_SHEETS_ROOT_URL, pollSeconds: e.SHEETS_POLL_SECONDS, syncDelayMs: e.SHEETS_SYNC_DELAY_MS },
     chargily: { baseUrl: e.CHARGILY_BASE_URL, secretKey: e.CHARGILY_SECRET_KEY },
     sentryDsn: e.SENTRY_DSN,

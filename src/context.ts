@@ -26,6 +26,9 @@ export async function createContext(config: Config, logger: Logger, opts: { migr
     if (applied.length) logger.info({ applied }, 'migrations applied');
   }
   const vault = new Vault(db.knex, loadKeyring(config, logger));
-  const jobs = new JobQueue(db, logger);
+  const jobs = new JobQueue(db, logger, {
+    pollIntervalMs: config.jobs.pollIntervalMs,
+    lease: config.databaseUrl ? { databaseUrl: config.databaseUrl, graceSeconds: config.jobs.leaseGraceSeconds } : undefined,
+  });
   return { config, db, knex: db.knex, logger, vault, jobs, metrics: createMetrics() };
 }

@@ -14,7 +14,7 @@ import { buildRequestBase, withBreakpoints } from './request';
 import { getAgentSettings } from './settings';
 import { scheduleFollowUp } from './follow-ups';
 import { runTool, type TurnScope } from './tools';
-import { maybeSummarize } from './summarize';
+import { afterSummaryMark, maybeSummarize } from './summarize';
 
 /** The turn job's retryLimit (src/conversations/turn-queue.ts) + the first attempt. */
 const JOB_ATTEMPTS = 7;
@@ -94,7 +94,7 @@ export async function answerConversation(ctx: AppContext, data: TurnJobData, opt
     .where({ conversation_id: conversationId, workspace_id: workspaceId })
     .orderBy([{ column: 'stored_at', order: 'asc' }, { column: 'created_at', order: 'asc' }, { column: 'id', order: 'asc' }])
     .select('id', 'direction', 'author', 'kind', 'text', 'payload', 'status', 'created_at', 'stored_at');
-  if (conv.summary_until) rowsQuery.where('stored_at', '>', conv.summary_until);
+  if (conv.summary_until) rowsQuery.where('stored_at', '>', afterSummaryMark(ctx, conversationId));
   const rows: MessageRow[] = await rowsQuery;
   const spoken = rows.filter((m) => !SILENT_KINDS.includes(m.kind) && !(m.direction === 'out' && m.status === 'failed'));
   const last = spoken[spoken.length - 1];

@@ -17,8 +17,8 @@ export async function maybeSummarize(ctx: AppContext, workspaceId: string, conve
     .where({ conversation_id: conversationId })
     .whereNotIn('kind', ['reaction', 'edit', 'deleted'])
     .orderBy([{ column: 'stored_at', order: 'asc' }, { column: 'created_at', order: 'asc' }, { column: 'id', order: 'asc' }])
-    .select('direction', 'author', 'kind', 'text', 'stored_at');
-  if (conv.summary_until) q.where('stored_at', '>', conv.summary_until);
+    .select('id', 'direction', 'author', 'kind', 'text');
+  if (conv.summary_until) q.where('stored_at', '>', afterSummaryMark(ctx, conversationId));
   const rows = await q;
   if (rows.length <= 2 * keep) return false;
   const fold = rows.slice(0, rows.length - keep);
@@ -38,6 +38,15 @@ export async function maybeSummarize(ctx: AppContext, workspaceId: string, conve
   await recordUsage(ctx, workspaceId, conversationId, model, usage);
   const summary = res.content.filter((b): b is Anthropic.Messages.TextBlock => b.type === 'text').map((b) => b.text).join('\n').trim();
   if (!summary) return false;
-  await ctx.knex('conversations').where({ id: conversationId }).update({ summary, summary_until: fold[fold.length - 1].stored_at });
+  // Copied inside Postgres: a JS Date would drop the microseconds, and the boundary message would
+  // then sort after the mark and be both summarised and repeated verbatim.
+  await ctx.knex('conversations')
+    .where({ id: conversationId })
+    .update({ summary, summary_until: ctx.knex('messages').where({ id: fold[fold.length - 1].id }).select('stored_at') });
   return true;
+}
+
+/** conversations.summary_until as a subquery, so the comparison keeps Postgres's microseconds. */
+export function afterSummaryMark(ctx: AppContext, conversationId: string) {
+  return ctx.knex('conversations').where({ id: conversationId }).select('summary_until');
 }

@@ -4,6 +4,7 @@ import PgBoss from 'pg-boss';
 import type { z } from 'zod';
 import { execNative, type Database } from '../db/connect';
 import type { Logger } from '../observability/logger';
+import { JobLeases } from './liveness';
 
 export interface JobInfo {
   id: string;
@@ -42,6 +43,8 @@ export interface SendOptions {
 }
 
 const DEAD = (name: string) => `${name}__dead`;
+/** pg-boss 10's floor for pollingIntervalSeconds (its attorney.js asserts it). */
+const MIN_BOSS_POLL_MS = 500;
 
 /** Deterministic UUID (v5-shaped) so an idempotency key maps to one pg-boss job id. */
 function uuidFromKey(name: string, key: string): string {
@@ -62,11 +65,18 @@ export class JobQueue {
   private readonly defs = new Map<string, JobDefinition<unknown>>();
   private started = false;
   private working = false;
+  private readonly workerIds: string[] = [];
+  private wakeTimer?: NodeJS.Timeout;
+  private leases?: JobLeases;
 
   constructor(
     private readonly db: Database,
     private readonly logger: Logger,
-    private readonly opts: { pollingIntervalSeconds?: number } = {},
+    private readonly opts: {
+      pollIntervalMs?: number;
+      /** Postgres only: how long a running job may go unclaimed by a live process (src/jobs/liveness.ts). */
+      lease?: { databaseUrl: string; graceSeconds: number };
+    } = {},
   ) {
     this.boss = new PgBoss({
       db: { executeSql: (text: string, values?: unknown[]) => execNative(db.knex, text, values) },
@@ -108,8 +118,49 @@ export class JobQueue {
     }
     if (work && !this.working) {
       this.working = true;
+      await this.recoverAbandonedJobs();
       for (const def of this.defs.values()) await this.work(def);
+      this.startWakeTimer();
     }
+  }
+
+  /**
+   * pg-boss 10 refuses a polling interval under 500 ms, so a shorter one is a timer that wakes
+   * every idle worker early (notifyWorker cuts its sleep short). Each tick costs one fetch query
+   * per worker, which is why the default stays at 500 ms.
+   */
+  private startWakeTimer(): void {
+    const ms = this.pollIntervalMs();
+    if (ms >= MIN_BOSS_POLL_MS) return;
+    this.wakeTimer = setInterval(() => {
+      for (const id of this.workerIds) this.boss.notifyWorker(id);
+    }, ms);
+    this.wakeTimer.unref();
+  }
+
+  /**
+   * Jobs left 'active' by a process that died go back to pg-boss's retry now rather than after
+   * their expiry. Postgres: an advisory-lock lease per running job (liveness.ts). PGlite is one
+   * process by construction, so at start every active job is an orphan of the previous run.
+   */
+  private async recoverAbandonedJobs(): Promise<void> {
+    const fail = (name: string, id: string, reason: string) => this.boss.fail(name, id, { message: reason }).then(() => undefined);
+    if (this.db.kind === 'pglite') {
+      const r = await execNative(this.db.knex, "SELECT id, name FROM pgboss.job WHERE state = 'active' AND name = ANY($1)", [[...this.defs.keys()]]);
+      for (const j of r.rows as Array<{ id: string; name: string }>) await fail(j.name, j.id, 'the process running this job stopped');
+      return;
+    }
+    if (!this.opts.lease) return;
+    this.leases = new JobLeases(this.opts.lease.databaseUrl, this.logger, {
+      graceSeconds: this.opts.lease.graceSeconds,
+      queues: () => [...this.defs.keys()],
+      fail,
+    });
+    this.leases.start();
+  }
+
+  private pollIntervalMs(): number {
+    return this.opts.pollIntervalMs ?? MIN_BOSS_POLL_MS;
   }
 
   /**
@@ -133,22 +184,26 @@ export class JobQueue {
   private async work(def: JobDefinition<unknown>): Promise<void> {
     const n = def.concurrency ?? 2;
     for (let i = 0; i < n; i++) {
-      await this.boss.work(
+      const id = await this.boss.work(
         def.name,
-        { batchSize: 1, pollingIntervalSeconds: this.opts.pollingIntervalSeconds ?? 0.5 },
+        { batchSize: 1, pollingIntervalSeconds: Math.max(this.pollIntervalMs(), MIN_BOSS_POLL_MS) / 1000 },
         async (jobs) => {
           for (const job of jobs) {
             const data = def.schema.parse(job.data);
             const info = { id: job.id, retryCount: (job as unknown as { retryCount?: number }).retryCount ?? 0 };
+            await this.leases?.hold(job.id);
             try {
               await def.handler(data, info);
             } catch (err) {
               this.logger.warn({ err, job: def.name, jobId: job.id }, 'job failed; it will be retried or dead-lettered');
               throw err;
+            } finally {
+              await this.leases?.release(job.id);
             }
           }
         },
       );
+      this.workerIds.push(id);
     }
   }
 
@@ -198,6 +253,9 @@ export class JobQueue {
   async stop(): Promise<void> {
     if (!this.started) return;
     this.started = false;
+    clearInterval(this.wakeTimer);
     await this.boss.stop({ graceful: true, wait: true, timeout: 20_000, close: false });
+    await this.leases?.stop();
+    this.leases = undefined;
   }
 }

@@ -176,6 +176,13 @@ export async function bookShipment(
 async function moveToShipped(ctx: AppContext, workspaceId: string, orderId: string): Promise<void> {
   const o = await ctx.knex('orders').where({ workspace_id: workspaceId, id: orderId }).first('status');
   if (o?.status === 'confirmed') await transitionOrder(ctx, workspaceId, orderId, 'shipped', 'courier');
+  else if (o?.status === 'cancelled') {
+    // Cancelled while the courier was booking it: the parcel exists and someone must stop it.
+    const s = await ctx.knex('shipments').where({ workspace_id: workspaceId, order_id: orderId }).first('tracking', 'courier');
+    await ctx.knex('shipments')
+      .where({ workspace_id: workspaceId, order_id: orderId })
+      .update({ error: `The order was cancelled while ${s?.courier} booked parcel ${s?.tracking}: cancel that parcel with the courier` });
+  }
 }
 
 /** Splits a full name for couriers that want first/family names; one word fills both (both are required). */

@@ -7,7 +7,7 @@ import { listTariffs, setTariffOverride, syncTariffs } from './tariffs';
 
 const courierParam = z.object({ courier: z.string().min(1).max(40) });
 
-const overrideSchema = z.object({
+export const overrideSchema = z.object({
   wilaya_code: z.union([z.string(), z.number().int()]),
   commune_code: z.string().nullish(),
   delivery_type: z.enum(['home', 'stopdesk']),
@@ -15,6 +15,10 @@ const overrideSchema = z.object({
   return_fee: z.number().int().min(0).nullish(),
   delay_days: z.number().int().min(0).nullish(),
 });
+
+export const CourierAccountPut = z.object({ credentials: z.unknown().optional(), settings: z.unknown().optional(), active: z.boolean().default(true) });
+export const TariffOverridesPut = z.object({ overrides: z.array(overrideSchema).min(1).max(2000) });
+export const TariffQuery = z.object({ source: z.enum(['synced', 'override']).optional() });
 
 /** Merchant API for couriers (DESIGN.md): secrets go in, never come out. */
 export const courierRoutes: RouteModule = (router, ctx) => {
@@ -31,7 +35,7 @@ export const courierRoutes: RouteModule = (router, ctx) => {
 
   router.put('/couriers/:courier', requireRole('admin'), async (req, res) => {
     const { courier } = courierParam.parse(req.params);
-    const body = z.object({ credentials: z.unknown().optional(), settings: z.unknown().optional(), active: z.boolean().default(true) }).parse(req.body ?? {});
+    const body = CourierAccountPut.parse(req.body ?? {});
     res.json({ courier: await saveCourierAccount(ctx, workspaceOf(req), courier, body) });
   });
 
@@ -49,13 +53,13 @@ export const courierRoutes: RouteModule = (router, ctx) => {
 
   router.get('/couriers/:courier/tariffs', requireRole('admin'), async (req, res) => {
     const { courier } = courierParam.parse(req.params);
-    const source = z.enum(['synced', 'override']).optional().parse(req.query.source);
+    const { source } = TariffQuery.parse({ source: req.query.source });
     res.json({ tariffs: await listTariffs(ctx, workspaceOf(req), courier, { source }) });
   });
 
   router.put('/couriers/:courier/tariffs', requireRole('admin'), async (req, res) => {
     const { courier } = courierParam.parse(req.params);
-    const body = z.object({ overrides: z.array(overrideSchema).min(1).max(2000) }).parse(req.body ?? {});
+    const body = TariffOverridesPut.parse(req.body ?? {});
     for (const o of body.overrides) {
       await setTariffOverride(ctx, workspaceOf(req), courier, {
         wilayaCode: o.wilaya_code,

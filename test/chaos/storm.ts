@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import { whatsappTextBody } from '../../bench/support';
 import { signMetaBody } from '../../channels/meta/signature';
-import type { FakeAnthropic, FakeRequest } from '../fakes/anthropic-server';
+import type { FakeAnthropic, FakeRequest, ScriptStep } from '../fakes/anthropic-server';
 import { APP_SECRET } from '../support/meta-fixtures';
 
 /** Small seeded PRNG (mulberry32): a failing storm can be replayed with the same seed. */
@@ -122,8 +122,11 @@ const catalogId = (req: FakeRequest, name: string) => {
  * otherwise greets. No figures in its text (the integrity check would hold figures no tool gave).
  */
 export function shopAssistant(ai: FakeAnthropic): void {
-  ai.fallback((req, h) => {
-    const results = h.lastToolResults();
+  ai.fallback(shopAssistantStep);
+}
+
+export const shopAssistantStep: ScriptStep = (req, h) => {
+  const results = h.lastToolResults();
     if (results.some((r) => r.name === 'create_order')) return { content: [{ type: 'text', text: 'Saha, sajjelna la commande ta3ek. Tconfirmi?' }] };
     const asked = h.lastUserText().match(new RegExp(`${ORDER_ASK}, smiti ([^,]+), (\\d+),`));
     if (asked) {
@@ -145,9 +148,8 @@ export function shopAssistant(ai: FakeAnthropic): void {
         ],
       };
     }
-    return { content: [{ type: 'text', text: 'Marhba bik! Wach t7eb?' }] };
-  });
-}
+  return { content: [{ type: 'text', text: 'Marhba bik! Wach t7eb?' }] };
+};
 
 /** Turn jobs of this workspace not yet finished (queued, waiting for a retry, or running). */
 export async function pendingTurns(k: Knex, workspaceId: string): Promise<number> {

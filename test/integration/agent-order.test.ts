@@ -38,7 +38,8 @@ describe('agent: a Darija conversation becomes a confirmed COD order', () => {
   it('quotes from the catalog and tariffs, creates a pending order, confirms on the customer yes; caches turn 2', async () => {
     const s = await shop(t);
     const ws = s.ws.workspace_id;
-    await saveCourierAccount(t.ctx, ws, 'yalidine', { credentials: { api_id: 'id-1', api_token: 'tok-1' }, active: true });
+    // Booking on confirmation is shipping.test.ts's subject; here the order stays unbooked.
+    await saveCourierAccount(t.ctx, ws, 'yalidine', { credentials: { api_id: 'id-1', api_token: 'tok-1' }, settings: { auto_ship: false }, active: true });
     await setTariffOverride(t.ctx, ws, 'yalidine', { wilayaCode: 16, deliveryType: 'home', fee: 450 });
     const from = '213661234567';
     const first = ai.requests.length;

@@ -164,7 +164,9 @@ describe('settings pages: accounts, sessions, CSRF', () => {
     await a.signUp({ shop: 'PW shop', email });
     const b = new WebClient(t.app);
     await b.logIn(email);
-    expect((await b.get('/')).status).toBe(200);
+    const home = await b.get('/');
+    if (home.status !== 200) console.log(t.logs.lines.filter((l) => l.includes('page failed')).join('\n'));
+    expect(home.status).toBe(200);
     await a.get('/account');
     const wrong = await a.post('/account/password', { current_password: 'nope nope nope', new_password: 'brand new password' });
     expect(wrong.status).toBe(400);

@@ -14,8 +14,14 @@ const STEP: Record<SetupStep, { label: MessageKey; href: string }> = {
   playground: { label: 'home.step_playground', href: '/agent#playground' },
 };
 
-/** Extra dashboard sections (stats), added by the modules that provide them. */
-export const dashboardSections: Array<(p: MemberPage) => Promise<Raw>> = [];
+/**
+ * Extra dashboard sections (stats), added by the modules that provide them. Process-wide and keyed,
+ * so several apps in one process (tests) neither duplicate them; a section uses the page's own ctx.
+ */
+const dashboardSections = new Map<string, (p: MemberPage) => Promise<Raw>>();
+export function addDashboardSection(key: string, render: (p: MemberPage) => Promise<Raw>): void {
+  dashboardSections.set(key, render);
+}
 
 export function homePage(router: Router, ctx: AppContext): void {
   addNav({ key: 'dashboard', href: '/', label: 'nav.dashboard', min: 'agent' });
@@ -23,7 +29,7 @@ export function homePage(router: Router, ctx: AppContext): void {
   page(router, ctx, 'get', '/', 'agent', async (p) => {
     const { i } = p;
     const steps = p.role === 'agent' ? [] : await setupStatus(ctx.knex, p.workspaceId);
-    const sections = await Promise.all(dashboardSections.map((s) => s(p)));
+    const sections = await Promise.all([...dashboardSections.values()].map((s) => s(p)));
     const left = steps.filter((s) => !s.done).length;
     await send(p, {
       title: i.t('home.title'),

@@ -6,7 +6,7 @@ import { listOrders, transitionOrder, type OrderJson } from '../../orders/servic
 import { workspaceStats } from '../../orders/stats';
 import { canTransition, ORDER_STATUSES, type OrderStatus } from '../../orders/status';
 import { toCsv } from './csv';
-import { dashboardSections } from './home-page';
+import { addDashboardSection } from './home-page';
 import { html } from './html';
 import { actionButton, page, redirect, select, send, type MemberPage } from './kit';
 import { addNav } from './nav';
@@ -37,10 +37,10 @@ export function salesPages(router: Router, ctx: AppContext): void {
   addNav({ key: 'orders', href: '/orders', label: 'nav.orders', min: 'agent' });
   addNav({ key: 'leads', href: '/leads', label: 'nav.leads', min: 'agent' });
 
-  dashboardSections.push(async (p) => {
+  addDashboardSection('stats', async (p) => {
     const { i } = p;
     const to = new Date(Date.now() + 60_000);
-    const s = await workspaceStats(ctx.knex, p.workspaceId, { from: new Date(to.getTime() - 30 * 86_400_000), to });
+    const s = await workspaceStats(p.ctx.knex, p.workspaceId, { from: new Date(to.getTime() - 30 * 86_400_000), to });
     return html`<section aria-labelledby="st-h"><h2 id="st-h">${i.t('home.stats')}</h2><ul class="stats">
       <li><span>${i.t('stats.orders')}</span><strong data-stat="orders">${i.number(s.orders.total)}</strong></li>
       <li><span>${i.t('stats.confirmation_rate')}</span><strong>${s.confirmation_rate === null ? '—' : `${i.number(Math.round(s.confirmation_rate * 100))} %`}</strong></li>

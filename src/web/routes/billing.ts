@@ -7,12 +7,14 @@ import { invalidInput, unauthorized } from '../../errors';
 import { requireRole, workspaceOf } from '../auth';
 import type { RouteModule } from '../types';
 
+export const CheckoutInput = z.object({ plan: z.string(), locale: z.enum(['ar', 'fr', 'en']).optional() });
+
 export const billingRoutes: RouteModule = (router, ctx) => {
   router.get('/billing', async (req, res) => {
     res.json(await billingSummary(ctx, workspaceOf(req)));
   });
   router.post('/billing/checkout', requireRole('owner'), async (req, res) => {
-    const body = z.object({ plan: z.string(), locale: z.enum(['ar', 'fr', 'en']).optional() }).parse(req.body);
+    const body = CheckoutInput.parse(req.body);
     res.status(201).json(await startCheckout(ctx, workspaceOf(req), body.plan, body.locale));
   });
 };

@@ -12,20 +12,25 @@ const convId = (raw: unknown) => {
   return id.data;
 };
 
+export const ConversationQuery = z.object({ limit: z.coerce.number().int().min(1).max(200).default(50), before: z.iso.datetime({ offset: true }).optional() });
+export const MessageQuery = z.object({ limit: z.coerce.number().int().min(1).max(500).default(100) });
+export const PauseBody = z.object({ reason: z.string().trim().max(300).optional() });
+export const HumanReply = z.object({ text: z.string().trim().min(1).max(20_000) });
+
 /** The merchant's inbox: read, pause/resume the AI, reply as a human. */
 export const conversationRoutes: RouteModule = (router, ctx) => {
   router.get('/conversations', async (req, res) => {
-    const q = z.object({ limit: z.coerce.number().int().min(1).max(200).default(50), before: z.iso.datetime({ offset: true }).optional() }).parse(req.query);
+    const q = ConversationQuery.parse(req.query);
     res.json({ conversations: await listConversations(ctx, workspaceOf(req), q) });
   });
 
   router.get('/conversations/:id/messages', async (req, res) => {
-    const q = z.object({ limit: z.coerce.number().int().min(1).max(500).default(100) }).parse(req.query);
+    const q = MessageQuery.parse(req.query);
     res.json({ messages: await listMessages(ctx, workspaceOf(req), convId(req.params.id), q) });
   });
 
   router.post('/conversations/:id/pause', async (req, res) => {
-    const body = z.object({ reason: z.string().trim().max(300).optional() }).parse(req.body ?? {});
+    const body = PauseBody.parse(req.body ?? {});
     res.json({ conversation: await setAiPaused(ctx, workspaceOf(req), convId(req.params.id), true, body.reason) });
   });
 
@@ -34,7 +39,7 @@ export const conversationRoutes: RouteModule = (router, ctx) => {
   });
 
   router.post('/conversations/:id/messages', async (req, res) => {
-    const body = z.object({ text: z.string().trim().min(1).max(20_000) }).parse(req.body ?? {});
+    const body = HumanReply.parse(req.body ?? {});
     const key = req.get('idempotency-key');
     const r = await sendText(ctx, {
       workspaceId: workspaceOf(req),

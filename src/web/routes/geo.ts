@@ -4,7 +4,7 @@ import { resolveCommune, type CommuneMatch } from '../../geo/resolve';
 import { invalidInput } from '../../errors';
 import type { RouteModule } from '../types';
 
-const communeQuery = z.object({
+export const communeQuery = z.object({
   q: z.string().trim().max(120).optional(),
   wilaya: z.string().trim().max(60).optional(),
   limit: z.coerce.number().int().min(1).max(10).default(10),

@@ -13,6 +13,7 @@ import { shipmentRoutes } from '../../shipping/shipment-routes';
 import { courierWebhookRoutes } from '../../shipping/webhook-routes';
 import { workspaceRoutes } from './workspace';
 import { webPages } from '../pages';
+import { openApiRoutes } from '../openapi';
 
 /**
  * Merchant API modules, mounted under /api/v1 behind authentication. A feature adds its routes
@@ -34,6 +35,7 @@ export const apiRoutes: RouteModule[] = [
 
 /** Public routes (webhooks from Meta, couriers, Chargily; pages) mounted at the root. */
 export const publicRoutes: RouteModule[] = [
+  openApiRoutes,
   chargilyWebhookRoutes,
   metaWebhookRoutes,
   courierWebhookRoutes,

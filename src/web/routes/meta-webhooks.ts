@@ -57,7 +57,7 @@ export const metaWebhookRoutes: RouteModule = (router, ctx) => {
       res.status(404).type('text/html').send('<!doctype html><title>Wakil</title><p>Unknown confirmation code.</p>');
       return;
     }
-    const status = row.status === 'done' ? 'completed' : 'received and being processed';
+    const status = row.status === 'completed' ? 'completed' : 'received and being processed';
     res.type('text/html').send(
       `<!doctype html><meta charset="utf-8"><title>Wakil: data deletion</title>` +
         `<h1>Data deletion request</h1><p>Confirmation code: <code>${escapeHtml(row.confirmation_code)}</code></p>` +

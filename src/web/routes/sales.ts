@@ -10,7 +10,7 @@ import { requireRole, workspaceOf } from '../auth';
 import type { RouteModule } from '../types';
 
 const Id = z.object({ id: z.string() });
-const OrderQuery = z.object({
+export const OrderQuery = z.object({
   status: z
     .string()
     .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean))
@@ -22,7 +22,10 @@ const OrderQuery = z.object({
   limit: z.coerce.number().int().min(1).max(200).optional(),
   before: z.iso.datetime().optional(),
 });
-const StatsQuery = z.object({ from: z.coerce.date().optional(), to: z.coerce.date().optional() });
+export const StatsQuery = z.object({ from: z.coerce.date().optional(), to: z.coerce.date().optional() });
+
+export const OrderStatusPatch = z.object({ status: z.enum(ORDER_STATUSES) });
+export const LeadQuery = z.object({ status: z.string().max(20).optional(), limit: z.coerce.number().int().min(1).max(200).optional() });
 
 /** Catalog, agent settings, orders, leads, stats and the playground (the sales side of the API). */
 export const salesRoutes: RouteModule = (router, ctx) => {
@@ -58,13 +61,13 @@ export const salesRoutes: RouteModule = (router, ctx) => {
     res.json({ order: await getOrder(ctx.knex, workspaceOf(req), Id.parse(req.params).id) });
   });
   router.patch('/orders/:id', async (req, res) => {
-    const body = z.object({ status: z.enum(ORDER_STATUSES) }).parse(req.body ?? {});
+    const body = OrderStatusPatch.parse(req.body ?? {});
     const order = await transitionOrder(ctx, workspaceOf(req), Id.parse(req.params).id, body.status, req.auth!.actor, { confirmedBy: 'merchant' });
     res.json({ order });
   });
 
   router.get('/leads', async (req, res) => {
-    const q = z.object({ status: z.string().max(20).optional(), limit: z.coerce.number().int().min(1).max(200).optional() }).parse(req.query);
+    const q = LeadQuery.parse(req.query);
     res.json({ leads: await listLeads(ctx.knex, workspaceOf(req), q) });
   });
 

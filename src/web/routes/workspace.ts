@@ -4,6 +4,8 @@ import { notFound } from '../../errors';
 import { requireRole, workspaceOf } from '../auth';
 import type { RouteModule } from '../types';
 
+export const ApiKeyInput = z.object({ name: z.string().trim().min(1).max(80).default('default') });
+
 export const workspaceRoutes: RouteModule = (router, ctx) => {
   router.get('/workspace', async (req, res) => {
     const ws = await ctx.knex('workspaces')
@@ -18,7 +20,7 @@ export const workspaceRoutes: RouteModule = (router, ctx) => {
   });
 
   router.post('/api-keys', requireRole('admin'), async (req, res) => {
-    const body = z.object({ name: z.string().trim().min(1).max(80).default('default') }).parse(req.body ?? {});
+    const body = ApiKeyInput.parse(req.body ?? {});
     const key = await createApiKey(ctx.knex, workspaceOf(req), { name: body.name, createdBy: req.auth!.accountId });
     // The only time the plain key is ever shown.
     res.status(201).json({ id: key.id, prefix: key.prefix, api_key: key.key });
