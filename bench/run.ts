@@ -2,6 +2,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { benchIngest } from './ingest';
+import { benchSheets } from './sheets';
+import { benchTokens } from './tokens';
 import { benchTurn } from './turn';
 import type { Section } from './lib';
 
@@ -13,6 +15,8 @@ import type { Section } from './lib';
 const SUITES: Record<string, () => Promise<Section>> = {
   ingest: () => benchIngest(),
   turn: () => benchTurn(),
+  tokens: () => benchTokens(),
+  sheets: () => benchSheets(),
 };
 
 function fmt(n: number): string {

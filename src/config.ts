@@ -72,6 +72,8 @@ const EnvSchema = z.object({
   // Delay before a sheet sync starts, so a burst of order changes shares one write cycle.
   SHEETS_SYNC_DELAY_MS: int(2000),
   CHARGILY_BASE_URL: url.default('https://pay.chargily.net/api/v2/'),
+  // Dinars per US dollar for the dashboard's AI cost and ROI (AI usage is billed in USD).
+  USD_DZD_RATE: z.coerce.number().positive().default(135),
   CHARGILY_SECRET_KEY: optionalString,
   SENTRY_DSN: optionalUrl,
   PUBLIC_BASE_URL: optionalUrl,
@@ -132,6 +134,8 @@ export interface Config {
   jobs: { pollIntervalMs: number; leaseGraceSeconds: number };
   sheets: { rootUrl: string; pollSeconds: number; syncDelayMs: number };
   chargily: { baseUrl: string; secretKey?: string };
+  /** DZD per USD, for AI cost and ROI in the stats. */
+  usdDzdRate: number;
   sentryDsn?: string;
   publicBaseUrl: string;
   courierBaseUrls: Record<CourierId, string | undefined>;
@@ -157,6 +161,12 @@ export function parseConfig(source: Record<string, string | undefined>): Config 
   if (e.NODE_ENV === 'production' && e.WEBHOOKS_ALLOW_LOOPBACK) {
     issues.push('WEBHOOKS_ALLOW_LOOPBACK: must not be true when NODE_ENV=production (it would let webhooks reach internal addresses)');
   }
+  fernetKeys?.forEach((k, i) => {
+    // 32 bytes in urlsafe base64 (44 characters with padding); the value itself is never echoed.
+    if (!/^[A-Za-z0-9_-]{43}=?$/.test(k) || Buffer.from(k, 'base64url').length !== 32) {
+      issues.push(`FERNET_KEYS: key #${i + 1} is not a Fernet key (32 bytes of urlsafe base64; make one with \`npx wakil keys generate\`)`);
+    }
+  });
   if (e.NODE_ENV === 'production' && !fernetKeys?.length) {
     issues.push('FERNET_KEYS: required when NODE_ENV=production (generate one with `npx wakil keys generate`)');
   }
@@ -202,6 +212,7 @@ export function parseConfig(source: Record<string, string | undefined>): Config 
     jobs: { pollIntervalMs: e.JOBS_POLL_INTERVAL_MS, leaseGraceSeconds: e.JOB_LEASE_GRACE_SECONDS },
     sheets: { rootUrl: e.GOOGLE_SHEETS_ROOT_URL, pollSeconds: e.SHEETS_POLL_SECONDS, syncDelayMs: e.SHEETS_SYNC_DELAY_MS },
     chargily: { baseUrl: e.CHARGILY_BASE_URL, secretKey: e.CHARGILY_SECRET_KEY },
+    usdDzdRate: e.USD_DZD_RATE,
     sentryDsn: e.SENTRY_DSN,
     publicBaseUrl: (e.PUBLIC_BASE_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ''),
     courierBaseUrls,

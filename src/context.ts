@@ -30,5 +30,7 @@ export async function createContext(config: Config, logger: Logger, opts: { migr
     pollIntervalMs: config.jobs.pollIntervalMs,
     lease: config.databaseUrl ? { databaseUrl: config.databaseUrl, graceSeconds: config.jobs.leaseGraceSeconds } : undefined,
   });
-  return { config, db, knex: db.knex, logger, vault, jobs, metrics: createMetrics() };
+  const metrics = createMetrics();
+  jobs.onFailure = (job) => metrics.jobsFailed.inc({ job });
+  return { config, db, knex: db.knex, logger, vault, jobs, metrics };
 }

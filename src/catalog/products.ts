@@ -54,9 +54,10 @@ export interface Product {
   updated_at: string;
 }
 
-const COLUMNS = ['id', 'name', 'price', 'stock', 'sku', 'description', 'variants', 'images', 'active', 'created_at', 'updated_at'];
+export const COLUMNS = ['id', 'name', 'price', 'stock', 'sku', 'description', 'variants', 'images', 'active', 'created_at', 'updated_at'];
 
-function toRow(input: Partial<ProductInput>) {
+/** The products row for (part of) a ProductInput (also used by the CSV import). */
+export function toRow(input: Partial<ProductInput>) {
   const row: Record<string, unknown> = {};
   for (const k of ['name', 'price', 'stock', 'sku', 'description', 'active'] as const) if (k in input) row[k] = input[k] ?? null;
   if (input.variants) row.variants = JSON.stringify(input.variants);

@@ -97,6 +97,22 @@ program
     console.log('Restored. Start Wakil with the same FERNET_KEYS to read the stored secrets.');
   });
 
+program
+  .command('jobs')
+  .description('job counts by queue and state, and the newest dead-lettered jobs (retries exhausted)')
+  .option('--dead <n>', 'how many dead-lettered jobs to list', '20')
+  .action(async (opts: { dead: string }) => {
+    await withDb(async (db) => {
+      const { JobQueue } = await import('../jobs/queue');
+      const q = new JobQueue(db, logger());
+      for (const c of await q.counts()) console.log(`${c.name.padEnd(36)} ${c.state.padEnd(10)} ${c.count}`);
+      const dead = await q.deadLetters(Number(opts.dead));
+      if (dead.length) console.log('\nDead-lettered (newest first):');
+      // Payloads hold ids only (workspace, conversation, order), never customer data.
+      for (const d of dead) console.log(`${new Date(d.created_on).toISOString()}  ${d.name}  ${d.id}  ${JSON.stringify(d.data)}`);
+    });
+  });
+
 const workspace = program.command('workspace').description('workspaces');
 workspace
   .command('create')

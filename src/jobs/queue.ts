@@ -64,6 +64,8 @@ export class JobQueue {
   private readonly boss: PgBoss;
   private readonly defs = new Map<string, JobDefinition<unknown>>();
   private started = false;
+  /** Called on every failed attempt (metrics). */
+  onFailure?: (job: string) => void;
   private working = false;
   private readonly workerIds: string[] = [];
   private wakeTimer?: NodeJS.Timeout;
@@ -195,6 +197,7 @@ export class JobQueue {
             try {
               await def.handler(data, info);
             } catch (err) {
+              this.onFailure?.(def.name);
               this.logger.warn({ err, job: def.name, jobId: job.id }, 'job failed; it will be retried or dead-lettered');
               throw err;
             } finally {

@@ -22,7 +22,14 @@ export function createMetrics() {
     labelNames: ['job'] as const,
     registers: [registry],
   });
-  return { registry, httpRequests, webhookEvents, jobsFailed };
+  // Filled at scrape time from the queue's own tables (see src/web/app.ts /metrics).
+  const jobs = new client.Gauge({
+    name: 'wakil_jobs',
+    help: 'Jobs by queue and state; queues named <job>__dead hold jobs that exhausted their retries',
+    labelNames: ['queue', 'state'] as const,
+    registers: [registry],
+  });
+  return { registry, httpRequests, webhookEvents, jobsFailed, jobs };
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;

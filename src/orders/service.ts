@@ -304,6 +304,8 @@ export interface OrderFilter {
   from?: Date;
   to?: Date;
   wilaya?: string;
+  /** The courier the order is booked with (its shipment), or assigned to before booking. */
+  courier?: string;
   conversationId?: string;
   limit?: number;
   before?: string; // created_at cursor (ISO)
@@ -315,6 +317,10 @@ export async function listOrders(db: Knex, workspaceId: string, f: OrderFilter =
   if (f.from) q.where('created_at', '>=', f.from);
   if (f.to) q.where('created_at', '<', f.to);
   if (f.wilaya) q.where('wilaya_code', f.wilaya);
+  if (f.courier) {
+    const c = f.courier;
+    q.where((w) => w.whereIn('id', db('shipments').select('order_id').where({ workspace_id: workspaceId, courier: c })).orWhere((o) => o.where('courier', c).whereNotExists(db('shipments').select(db.raw('1')).whereRaw('shipments.order_id = orders.id'))));
+  }
   if (f.conversationId) q.where('conversation_id', f.conversationId);
   if (f.before) q.where('created_at', '<', new Date(f.before));
   const orders = await q;

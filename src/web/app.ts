@@ -64,6 +64,8 @@ export function createApp(ctx: AppContext, opts: AppOptions = {}): express.Expre
     }
   });
   app.get('/metrics', async (_req, res) => {
+    ctx.metrics.jobs.reset();
+    for (const c of await ctx.jobs.counts().catch(() => [])) ctx.metrics.jobs.set({ queue: c.name, state: c.state }, c.count);
     res.setHeader('content-type', ctx.metrics.registry.contentType);
     res.send(await ctx.metrics.registry.metrics());
   });

@@ -149,8 +149,9 @@ describe('chaos: Postgres restarted under load', () => {
 
     // The same processes: no restart was needed to get their pools back.
     expect([web.child.pid, worker.child.pid]).toEqual(pids);
-    expect(web.child.exitCode).toBeNull();
-    expect(worker.child.exitCode).toBeNull();
+    for (const p of [web, worker]) {
+      if (p.child.exitCode !== null) throw new Error(`${p.name} died during the outage (exit ${p.child.exitCode}):\n${p.logs.slice(-60).join('\n')}`);
+    }
     expect((await fetch(`${web.url}/readyz`)).status).toBe(200);
 
     // The harness's own pool recovers the same way (src/db/connect.ts).

@@ -18,6 +18,8 @@ describe('foundation: service, auth, CLI', () => {
     expect(ready.body).toEqual({ status: 'ready', database: 'postgres' });
     const metrics = await t.http().get('/metrics').expect(200);
     expect(metrics.text).toContain('wakil_http_requests_total');
+    // Queue depth per state is exported for operators (dead letters live in <job>__dead queues).
+    expect(metrics.text).toMatch(/wakil_jobs\{queue="[^"]+",state="[^"]+"\} \d+|# TYPE wakil_jobs gauge/);
     expect(metrics.headers['x-request-id']).toBeTruthy();
   });
 
@@ -80,6 +82,17 @@ describe('configuration', () => {
     expect(msg).toContain('PORT');
     expect(msg).toContain('DATABASE_URL');
     expect(msg).toContain('META_GRAPH_BASE_URL');
+  });
+
+  it('refuses a malformed Fernet key without printing it', () => {
+    let msg = '';
+    try {
+      parseConfig({ FERNET_KEYS: 'not-a-real-key-secret-value' });
+    } catch (e) {
+      msg = (e as Error).message;
+    }
+    expect(msg).toContain('FERNET_KEYS: key #1 is not a Fernet key');
+    expect(msg).not.toContain('not-a-real-key-secret-value');
   });
 
   it('requires FERNET_KEYS in production and applies defaults otherwise', () => {

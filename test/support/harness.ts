@@ -1,4 +1,5 @@
 import { Writable } from 'node:stream';
+import { Client } from 'pg';
 import request from 'supertest';
 import { parseConfig, type Config } from '../../src/config';
 import { generateKey } from '../../src/crypto/fernet';
@@ -36,6 +37,8 @@ export function testConfig(env: Record<string, string | undefined> = {}): Config
 
 export interface TestApp {
   ctx: AppContext;
+  /** The database this app uses: the run's shared one, or its own when it runs workers. */
+  databaseUrl: string;
   app: ReturnType<typeof createApp>;
   logs: LogCapture;
   http: () => ReturnType<typeof request>;
@@ -48,7 +51,10 @@ export interface TestApp {
  */
 export async function startTestApp(opts: { env?: Record<string, string | undefined>; work?: boolean } = {}): Promise<TestApp> {
   const logs = new LogCapture();
-  const config = testConfig(opts.env);
+  // Job workers poll the whole queue: an app that runs them gets a database of its own, or it
+  // would take jobs enqueued by another test file's app (and talk to that file's fakes).
+  const own = opts.work && !opts.env?.DATABASE_URL ? await isolatedDatabase() : undefined;
+  const config = testConfig({ ...(own ? { DATABASE_URL: own.url } : {}), ...opts.env });
   const logger = createLogger({ level: config.logLevel, destination: logs });
   const ctx = await createContext(config, logger);
   registerJobs(ctx);
@@ -58,10 +64,52 @@ export async function startTestApp(opts: { env?: Record<string, string | undefin
     ctx,
     app,
     logs,
+    databaseUrl: config.databaseUrl!,
     http: () => request(app),
     async close() {
       await ctx.jobs.stop();
       await ctx.db.close();
+      await own?.drop();
+    },
+  };
+}
+
+let isolated = 0;
+/** A database cloned from the run's migrated template (a file copy: fast). */
+async function isolatedDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
+  const admin = process.env.TEST_PG_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+  const template = process.env.TEST_TEMPLATE_DB;
+  const runId = process.env.TEST_RUN_ID;
+  if (!template || !runId) throw new Error('test/support/global-setup.ts did not run');
+  const name = `wakil_test_w${process.pid}x${++isolated}_${runId}`;
+  const c = new Client({ connectionString: admin });
+  await c.connect();
+  try {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await c.query(`CREATE DATABASE "${name}" TEMPLATE "${template}"`);
+        break;
+      } catch (e) {
+        // Two clones of one template at the same instant: Postgres refuses the second; retry.
+        if (attempt > 20 || !/being accessed by other users/.test((e as Error).message)) throw e;
+        await new Promise((r) => setTimeout(r, 100 + Math.random() * 200));
+      }
+    }
+  } finally {
+    await c.end();
+  }
+  const u = new URL(admin);
+  u.pathname = `/${name}`;
+  return {
+    url: u.toString(),
+    async drop() {
+      const d = new Client({ connectionString: admin });
+      await d.connect();
+      try {
+        await d.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+      } finally {
+        await d.end();
+      }
     },
   };
 }

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { playgroundTurn, PlaygroundInput } from '../../agent/playground';
 import { AgentSettingsPut, getAgentSettings, putAgentSettings } from '../../agent/settings';
 import { createProduct, deleteProduct, getProduct, listProducts, ProductInput, ProductPatch, updateProduct } from '../../catalog/products';
+import { importProductsCsv } from '../../catalog/import';
 import { listLeads } from '../../leads/leads';
 import { getOrder, listOrders, transitionOrder } from '../../orders/service';
 import { workspaceStats } from '../../orders/stats';
@@ -19,10 +20,16 @@ export const OrderQuery = z.object({
   from: z.coerce.date().optional(),
   to: z.coerce.date().optional(),
   wilaya: z.string().regex(/^\d{1,2}$/, 'a wilaya code such as 16').transform((w) => w.padStart(2, '0')).optional(),
+  courier: z.string().regex(/^[a-z0-9-]{1,40}$/, 'a courier id such as yalidine').optional(),
   limit: z.coerce.number().int().min(1).max(200).optional(),
   before: z.iso.datetime().optional(),
 });
 export const StatsQuery = z.object({ from: z.coerce.date().optional(), to: z.coerce.date().optional() });
+
+export const ProductImportInput = z.object({
+  csv: z.string().min(1, 'csv: paste the CSV text (header row: name,price,stock,sku,description,variants)').max(1_500_000),
+  dry_run: z.boolean().default(false),
+});
 
 export const OrderStatusPatch = z.object({ status: z.enum(ORDER_STATUSES) });
 export const LeadQuery = z.object({ status: z.string().max(20).optional(), limit: z.coerce.number().int().min(1).max(200).optional() });
@@ -31,6 +38,10 @@ export const LeadQuery = z.object({ status: z.string().max(20).optional(), limit
 export const salesRoutes: RouteModule = (router, ctx) => {
   router.get('/products', async (req, res) => {
     res.json({ products: await listProducts(ctx.knex, workspaceOf(req)) });
+  });
+  router.post('/products/import', requireRole('admin'), async (req, res) => {
+    const body = ProductImportInput.parse(req.body ?? {});
+    res.json({ import: await importProductsCsv(ctx, workspaceOf(req), body.csv, { dryRun: body.dry_run }) });
   });
   router.get('/products/:id', async (req, res) => {
     res.json({ product: await getProduct(ctx.knex, workspaceOf(req), Id.parse(req.params).id) });
@@ -75,7 +86,7 @@ export const salesRoutes: RouteModule = (router, ctx) => {
     const q = StatsQuery.parse(req.query);
     const to = q.to ?? new Date(Date.now() + 60_000);
     const from = q.from ?? new Date(to.getTime() - 30 * 86_400_000);
-    res.json({ stats: await workspaceStats(ctx.knex, workspaceOf(req), { from, to }) });
+    res.json({ stats: await workspaceStats(ctx, workspaceOf(req), { from, to }) });
   });
 
   router.post('/playground', requireRole('admin'), async (req, res) => {
