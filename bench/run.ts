@@ -2,6 +2,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { benchIngest } from './ingest';
+import { benchMemory } from './memory';
+import { benchScaleOut } from './scale-out';
 import { benchSheets } from './sheets';
 import { benchTokens } from './tokens';
 import { benchTurn } from './turn';
@@ -17,6 +19,8 @@ const SUITES: Record<string, () => Promise<Section>> = {
   turn: () => benchTurn(),
   tokens: () => benchTokens(),
   sheets: () => benchSheets(),
+  memory: () => benchMemory(),
+  'scale-out': () => benchScaleOut(),
 };
 
 function fmt(n: number): string {

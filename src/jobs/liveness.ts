@@ -26,6 +26,8 @@ export class JobLeases {
   private timer?: NodeJS.Timeout;
   private closed = false;
   private sweeping = false;
+  /** One statement at a time on the lease connection (pg 9 drops client-side query queueing). */
+  private queue: Promise<unknown> = Promise.resolve();
 
   constructor(
     private readonly url: string,
@@ -64,10 +66,16 @@ export class JobLeases {
     await this.query('SELECT pg_advisory_unlock(hashtextextended($1, 0))', [jobId]).catch(() => undefined);
   }
 
-  private async query(text: string, values: unknown[]) {
-    if (!this.client) await this.connect();
-    if (!this.client) throw new Error('lease connection down');
-    return this.client.query(text, values);
+  private query<R extends pg.QueryResultRow = pg.QueryResultRow>(text: string, values: unknown[], on?: pg.Client): Promise<pg.QueryResult<R>> {
+    const run = async () => {
+      if (!on && !this.client) await this.connect();
+      const c = on ?? this.client;
+      if (!c) throw new Error('lease connection down');
+      return c.query<R>(text, values);
+    };
+    const p = this.queue.then(run, run);
+    this.queue = p.catch(() => undefined);
+    return p;
   }
 
   private connect(): Promise<void> {
@@ -78,6 +86,7 @@ export class JobLeases {
       c.on('end', () => this.lost(c));
       try {
         await c.connect();
+        // Not yet published as this.client: nothing else can be using it.
         for (const id of this.held) await c.query('SELECT pg_try_advisory_lock(hashtextextended($1, 0))', [id]);
         this.client = c;
         this.upSince = Date.now();
@@ -108,16 +117,17 @@ export class JobLeases {
     this.sweeping = true;
     let failed = 0;
     try {
-      const { rows } = await c.query<{ id: string; name: string }>(
+      const { rows } = await this.query<{ id: string; name: string }>(
         `SELECT id, name FROM pgboss.job
           WHERE state = 'active' AND name = ANY($1) AND started_on < now() - make_interval(secs => $2)`,
         [this.opts.queues(), this.opts.graceSeconds],
+        c,
       );
       for (const job of rows) {
         if (this.held.has(job.id)) continue; // ours: our own lock would be re-entrant
-        const got = await c.query<{ ok: boolean }>('SELECT pg_try_advisory_lock(hashtextextended($1, 0)) AS ok', [job.id]);
+        const got = await this.query<{ ok: boolean }>('SELECT pg_try_advisory_lock(hashtextextended($1, 0)) AS ok', [job.id], c);
         if (!got.rows[0]?.ok) continue; // a live process holds it
-        await c.query('SELECT pg_advisory_unlock(hashtextextended($1, 0))', [job.id]);
+        await this.query('SELECT pg_advisory_unlock(hashtextextended($1, 0))', [job.id], c);
         await this.opts.fail(job.name, job.id, 'the worker running this job stopped (process died or lost its database connection)');
         failed += 1;
         this.logger.warn({ job: job.name, jobId: job.id }, 'job held by a dead worker: failed so it is retried');

@@ -43,6 +43,18 @@ export interface SendOptions {
 }
 
 const DEAD = (name: string) => `${name}__dead`;
+const SCHEMA = 'pgboss';
+
+/**
+ * pg-boss 10 does not await the statement that completes or fails a job once its handler returns
+ * (manager.js, work()): if the database is unreachable at that instant (a restart, a failover) the
+ * rejection has no listener and Node kills the process, with every job it is running. These two
+ * statements therefore never reject: the job stays 'active' and the lease sweep (liveness.ts)
+ * hands it back for a retry; handlers are idempotent.
+ */
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- pg-boss ships no types for its SQL plans
+const bossPlans = require('pg-boss/src/plans') as { completeJobs(schema: string): string; failJobsById(schema: string): string };
+const UNAWAITED_BY_BOSS = new Set([bossPlans.completeJobs(SCHEMA), bossPlans.failJobsById(SCHEMA)]);
 /** pg-boss 10's floor for pollingIntervalSeconds (its attorney.js asserts it). */
 const MIN_BOSS_POLL_MS = 500;
 
@@ -81,8 +93,18 @@ export class JobQueue {
     } = {},
   ) {
     this.boss = new PgBoss({
-      db: { executeSql: (text: string, values?: unknown[]) => execNative(db.knex, text, values) },
-      schema: 'pgboss',
+      db: {
+        executeSql: async (text: string, values?: unknown[]) => {
+          try {
+            return await execNative(db.knex, text, values);
+          } catch (err) {
+            if (!UNAWAITED_BY_BOSS.has(text)) throw err;
+            this.logger.warn({ err: { message: (err as Error).message } }, 'could not record a job outcome (database unreachable); the job will be retried');
+            return { rows: [{ count: 0 }], rowCount: 0 }; // the shape pg-boss reads: nothing changed
+          }
+        },
+      },
+      schema: SCHEMA,
       // Our own database owns maintenance: keep completed jobs a day for the settings page.
       archiveCompletedAfterSeconds: 24 * 3600,
       deleteAfterDays: 14,
@@ -186,10 +208,17 @@ export class JobQueue {
   private async work(def: JobDefinition<unknown>): Promise<void> {
     const n = def.concurrency ?? 2;
     for (let i = 0; i < n; i++) {
+      const worker: { id?: string } = {};
       const id = await this.boss.work(
         def.name,
-        { batchSize: 1, pollingIntervalSeconds: Math.max(this.pollIntervalMs(), MIN_BOSS_POLL_MS) / 1000 },
+        // includeMetadata: without it pg-boss 10 hands out no retryCount, and every attempt would
+        // look like the first (no holding message after a model outage, no final booking attempt).
+        { batchSize: 1, includeMetadata: true, pollingIntervalSeconds: Math.max(this.pollIntervalMs(), MIN_BOSS_POLL_MS) / 1000 },
         async (jobs) => {
+          // pg-boss sleeps out the rest of the polling interval even after finding a job, which
+          // capped a process at concurrency / interval jobs per second (8 turns/s, bench/scale-out.ts)
+          // with a backlog waiting. Having just found one, look for the next at once.
+          if (worker.id) this.boss.notifyWorker(worker.id);
           for (const job of jobs) {
             const data = def.schema.parse(job.data);
             const info = { id: job.id, retryCount: (job as unknown as { retryCount?: number }).retryCount ?? 0 };
@@ -206,6 +235,7 @@ export class JobQueue {
           }
         },
       );
+      worker.id = id;
       this.workerIds.push(id);
     }
   }

@@ -64,18 +64,21 @@ const ratio = (a: number, b: number, digits = 1000) => (b ? Math.round((a / b) *
  * The figures for orders PLACED in [from, to) and what became of them (a cohort: a delivered
  * order's revenue counts on the day it was ordered), AI cost from the usage table, conversations
  * started in the period by channel, and orders attributed to the Click-to-WhatsApp / Messenger ad
- * the conversation came from. AI cost is billed in USD and converted with USD_DZD_RATE.
+ * the conversation came from. AI cost is billed in USD and converted with USD_DZD_RATE. The
+ * playground (the merchant testing the agent) is left out of sales figures but not of AI cost.
  */
 export async function workspaceStats(ctx: Pick<AppContext, 'knex' | 'config'>, workspaceId: string, opts: StatsOptions) {
   const db: Knex = ctx.knex;
   const rate = ctx.config.usdDzdRate;
-  const range = (q: Knex.QueryBuilder, col = 'created_at') => q.where({ workspace_id: workspaceId }).where(col, '>=', opts.from).where(col, '<', opts.to);
+  const range = (q: Knex.QueryBuilder) => q.where({ workspace_id: workspaceId }).where('created_at', '>=', opts.from).where('created_at', '<', opts.to);
+  // Playground orders and conversations are the merchant testing the agent, not sales; the AI cost stays in.
+  const sales = () => range(db('orders')).whereNot({ source: 'playground' });
 
   const [byStatus, revenue, cost, perDayOrders, perDayCost, convs, ads] = await Promise.all([
-    range(db('orders')).select('status').count<{ status: string; n: number }[]>('* as n').groupBy('status'),
-    range(db('orders')).where({ status: 'delivered' }).sum<{ s: string | null }[]>('total as s'),
+    sales().select('status').count<{ status: string; n: number }[]>('* as n').groupBy('status'),
+    sales().where({ status: 'delivered' }).sum<{ s: string | null }[]>('total as s'),
     range(db('usage')).sum<{ s: string | null }[]>('cost_micro_usd as s'),
-    range(db('orders'))
+    sales()
       .select(db.raw(`${algiersDaySql('created_at')} as day`), 'status')
       .count('* as n')
       .sum('total as total')
@@ -89,6 +92,7 @@ export async function workspaceStats(ctx: Pick<AppContext, 'knex' | 'config'>, w
       .where('c.workspace_id', workspaceId)
       .where('c.created_at', '>=', opts.from)
       .where('c.created_at', '<', opts.to)
+      .whereNot('ch.kind', 'playground')
       .groupBy('ch.kind')
       .select('ch.kind')
       .count('* as n') as Promise<Array<{ kind: string; n: string }>>,
@@ -97,6 +101,7 @@ export async function workspaceStats(ctx: Pick<AppContext, 'knex' | 'config'>, w
       .where('o.workspace_id', workspaceId)
       .where('o.created_at', '>=', opts.from)
       .where('o.created_at', '<', opts.to)
+      .whereNot('o.source', 'playground')
       .whereNotNull('c.referral')
       .groupByRaw("COALESCE(c.referral->>'source_id', c.referral->>'headline')")
       .select(

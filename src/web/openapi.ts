@@ -11,7 +11,7 @@ import { CourierAccountPut, TariffOverridesPut, TariffQuery } from '../shipping/
 import { CheckoutInput } from './routes/billing';
 import { ConversationQuery, HumanReply, MessageQuery, PauseBody } from './routes/conversations';
 import { communeQuery } from './routes/geo';
-import { LeadQuery, OrderQuery, OrderStatusPatch, StatsQuery } from './routes/sales';
+import { LeadQuery, OrderQuery, OrderStatusPatch, ProductImportInput, StatsQuery } from './routes/sales';
 import { ApiKeyInput } from './routes/workspace';
 import type { RouteModule } from './types';
 
@@ -145,6 +145,15 @@ export const OPERATIONS: Record<string, Partial<Record<Method, Operation>>> = {
     get: { summary: 'The catalog', tag: 'catalog', ok: ok('Products', wrap('products', arrayOf(anyObject))) },
     post: { summary: 'Add a product (price in DZD)', tag: 'catalog', role: 'admin', body: ProductInput, ok: ok('The product', wrap('product', anyObject), 201) },
   },
+  '/products/import': {
+    post: {
+      summary: 'Import products from CSV (columns name, price, stock, sku, description, variants "M:3500|L:3800"). Rows with a SKU update the product that has it. dry_run: true validates only. Invalid rows are reported per row and skipped.',
+      tag: 'catalog',
+      role: 'admin',
+      body: ProductImportInput,
+      ok: ok('Per-row report', wrap('import', anyObject)),
+    },
+  },
   '/products/:id': {
     get: { summary: 'One product', tag: 'catalog', ok: ok('The product', wrap('product', anyObject)) },
     patch: { summary: 'Change a product', tag: 'catalog', role: 'admin', body: ProductPatch, ok: ok('The product', wrap('product', anyObject)) },
@@ -171,7 +180,7 @@ export const OPERATIONS: Record<string, Partial<Record<Method, Operation>>> = {
     },
   },
   '/leads': { get: { summary: 'Leads captured by the agent', tag: 'orders', query: LeadQuery, ok: ok('Leads', wrap('leads', arrayOf(anyObject))) } },
-  '/stats': { get: { summary: 'Orders, confirmation rate and AI cost over a period', tag: 'orders', query: StatsQuery, ok: ok('Stats', wrap('stats', anyObject)) } },
+  '/stats': { get: { summary: 'Orders placed in a period and what became of them: by status and per Algiers day, confirmation rate, delivered vs returned, revenue collected, AI cost (USD_DZD_RATE), ROI, conversations by channel, orders by ad', tag: 'orders', query: StatsQuery, ok: ok('Stats', wrap('stats', anyObject)) } },
   '/conversations': { get: { summary: 'Conversations, most recent first', tag: 'conversations', query: ConversationQuery, ok: ok('Conversations', wrap('conversations', arrayOf(anyObject))) } },
   '/conversations/:id/messages': {
     get: { summary: 'A conversation\'s messages', tag: 'conversations', query: MessageQuery, ok: ok('Messages', wrap('messages', arrayOf(anyObject))) },

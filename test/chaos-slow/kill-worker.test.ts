@@ -78,8 +78,7 @@ describe('chaos: worker killed mid-turn', () => {
       const orders = round % 2 === 0;
       if (orders) askers.push(from);
       await sendWhatsApp(t, s.pnid, from, orders ? `${ORDER_ASK}, smiti Client ${round}, 0661${from.slice(-6)}, Bir Mourad Rais Alger` : 'salam, kayen sac?');
-      const conv = await waitUntil(async () => !!(await t.ctx.knex('conversations as c').join('customers as u', 'u.id', 'c.customer_id').where({ 'c.workspace_id': ws, 'u.external_id': from }).first('c.id')), 'conversation', 10_000)
-        .then(() => t.ctx.knex('conversations as c').join('customers as u', 'u.id', 'c.customer_id').where({ 'c.workspace_id': ws, 'u.external_id': from }).first('c.id'));
+      const conv = await t.ctx.knex('conversations as c').join('customers as u', 'u.id', 'c.customer_id').where({ 'c.workspace_id': ws, 'u.external_id': from }).first('c.id');
 
       // Order rounds: killed while the model is composing the summary, AFTER create_order ran.
       await waitUntil(async () => !!modelCallFor(conv.id, orders ? 'create_order' : undefined), 'the model call in flight', 60_000, 50);

@@ -6,7 +6,9 @@ import { setTariffOverride } from '../../src/shipping/tariffs';
 import { startFakeAnthropic, type FakeAnthropic } from '../fakes/anthropic-server';
 import { FakeGraph } from '../fakes/graph-server';
 import { shop } from '../integration/agent-helpers';
+import { generateKey } from '../../src/crypto/fernet';
 import { startTestApp, type TestApp } from '../support/harness';
+import { spawnApp, stopAllApps } from '../support/processes';
 import { doubleAnswers, pendingTurns, planStorm, postAll, shopAssistant, unanswered, waitUntil, type StormFigures } from './storm';
 
 /**
@@ -14,34 +16,52 @@ import { doubleAnswers, pendingTurns, planStorm, postAll, shopAssistant, unanswe
  * signed deliveries with redeliveries in shuffled order, posted concurrently to the real
  * endpoint while the turn workers run, against a model that creates an order when asked.
  */
-export function duplicatesStorm(opts: { total: number; customers: number; concurrency: number; drainTimeoutMs: number; seed: number }) {
+export function duplicatesStorm(opts: {
+  total: number;
+  customers: number;
+  concurrency: number;
+  drainTimeoutMs: number;
+  seed: number;
+  /** Web and worker each in their own process (as deployed) instead of inside the test process. */
+  processes?: boolean;
+}) {
   describe(`duplicates storm: ${opts.total} deliveries, 30 % redeliveries, ${opts.customers} customers`, () => {
     let t: TestApp;
     let ai: FakeAnthropic;
     let graph: FakeGraph;
-    let server: Server;
+    let server: Server | undefined;
+    let url: string;
 
     beforeAll(async () => {
       ai = await startFakeAnthropic();
       graph = await new FakeGraph().start();
-      t = await startTestApp({
-        work: true,
-        env: {
-          ANTHROPIC_BASE_URL: ai.url,
-          ANTHROPIC_API_KEY: 'test',
-          META_GRAPH_BASE_URL: graph.baseUrl,
-          AGENT_DEBOUNCE_MS: '200',
-          WHATSAPP_PAIR_INTERVAL_MS: '0',
-          META_SEND_RETRY_BASE_MS: '10',
-          LOG_LEVEL: 'warn',
-        },
-      });
-      server = t.app.listen(0, '127.0.0.1');
-      await new Promise((r) => server.once('listening', r));
+      const fernet = generateKey();
+      const env = {
+        FERNET_KEYS: fernet,
+        ANTHROPIC_BASE_URL: ai.url,
+        ANTHROPIC_API_KEY: 'test',
+        META_GRAPH_BASE_URL: graph.baseUrl,
+        AGENT_DEBOUNCE_MS: '200',
+        WHATSAPP_PAIR_INTERVAL_MS: '0',
+        META_SEND_RETRY_BASE_MS: '10',
+        LOG_LEVEL: 'warn',
+      };
+      t = await startTestApp({ work: !opts.processes, env });
+      if (opts.processes) {
+        const childEnv = { ...env, DATABASE_URL: process.env.TEST_DATABASE_URL!, META_APP_SECRET: 'test-app-secret' };
+        const [web] = await Promise.all([spawnApp({ role: 'web', env: childEnv }), spawnApp({ role: 'worker', env: { ...childEnv, LOG_LEVEL: 'info' } })]);
+        url = `${web.url}/webhooks/meta`;
+      } else {
+        const s = t.app.listen(0, '127.0.0.1');
+        server = s;
+        await new Promise((r) => s.once('listening', r));
+        url = `http://127.0.0.1:${(s.address() as AddressInfo).port}/webhooks/meta`;
+      }
     });
     afterAll(async () => {
+      await stopAllApps();
       server?.closeAllConnections();
-      await new Promise((r) => server?.close(r));
+      await new Promise((r) => (server ? server.close(r) : r(undefined)));
       await t?.close();
       await ai?.close();
       await graph?.stop();
@@ -54,7 +74,6 @@ export function duplicatesStorm(opts: { total: number; customers: number; concur
       await setTariffOverride(t.ctx, ws, 'yalidine', { wilayaCode: 16, deliveryType: 'home', fee: 450 });
       shopAssistant(ai);
       const plan = planStorm({ total: opts.total, customers: opts.customers, phoneNumberId: s.pnid, seed: opts.seed, runId: crypto.randomBytes(4).toString('hex') });
-      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/webhooks/meta`;
 
       const t0 = Date.now();
       const statuses = await postAll(url, plan.deliveries, opts.concurrency);

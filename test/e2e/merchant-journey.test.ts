@@ -130,7 +130,8 @@ describe('e2e: a merchant sets up a shop on a phone', () => {
     await see(orderRow).toContainText(new Intl.NumberFormat('fr-DZ', { style: 'currency', currency: 'DZD', maximumFractionDigits: 0 }).format(4900));
     await shot(page, '06-orders');
     await orderRow.getByRole('button', { name: 'Confirmée' }).click();
-    await page.waitForURL(`${base}/orders`);
+    // Back to the list with the merchant's filters kept.
+    await page.waitForURL(`${base}/orders?status=pending`);
     expect((await knex('orders').where({ id: order.id }).first('status')).status).toBe('confirmed');
 
     // Dashboard: the checklist and the stats read from the database.

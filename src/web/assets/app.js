@@ -25,6 +25,21 @@
     });
   });
 
+  // Parts that only work with script (the CSV file picker) are hidden in the HTML and shown here.
+  document.querySelectorAll('[data-js-only]').forEach(function (el) { el.hidden = false; });
+
+  // CSV import: there is no multipart upload; the chosen file's text goes into the textarea.
+  document.querySelectorAll('input[type="file"][data-csv-into]').forEach(function (input) {
+    input.addEventListener('change', function () {
+      var file = input.files && input.files[0];
+      var target = document.getElementById(input.dataset.csvInto);
+      if (!file || !target || !window.FileReader) return;
+      var reader = new window.FileReader();
+      reader.onload = function () { target.value = String(reader.result || ''); target.focus(); };
+      reader.readAsText(file, 'utf-8');
+    });
+  });
+
   /** JSON call to /api/v1 with the session cookie and the CSRF header. */
   function api(method, path, body) {
     return fetch(path, {

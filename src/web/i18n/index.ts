@@ -16,6 +16,8 @@ export interface I18n {
   number: (n: number) => string;
   dzd: (n: number) => string;
   date: (d: Date | string | null | undefined) => string;
+  /** A calendar day 'YYYY-MM-DD' as "12 nov." (no time, no time-zone shift). */
+  day: (isoDay: string) => string;
 }
 
 export function asLocale(v: unknown): Locale {
@@ -32,6 +34,7 @@ export function i18n(localeIn: unknown): I18n {
   const num = new Intl.NumberFormat(INTL_TAG[locale]);
   const money = new Intl.NumberFormat(INTL_TAG[locale], { style: 'currency', currency: 'DZD', maximumFractionDigits: 0, minimumFractionDigits: 0 });
   const dt = new Intl.DateTimeFormat(INTL_TAG[locale], { dateStyle: 'medium', timeStyle: 'short', timeZone: 'Africa/Algiers' });
+  const dayFmt = new Intl.DateTimeFormat(INTL_TAG[locale], { day: 'numeric', month: 'short', timeZone: 'UTC' });
   const made: I18n = {
     locale,
     dir: locale === 'ar' ? 'rtl' : 'ltr',
@@ -42,6 +45,7 @@ export function i18n(localeIn: unknown): I18n {
     number: (n) => num.format(n),
     dzd: (n) => money.format(n),
     date: (d) => (d ? dt.format(new Date(d)) : ''),
+    day: (isoDay) => dayFmt.format(new Date(`${isoDay}T00:00:00Z`)),
   };
   cache.set(locale, made);
   return made;

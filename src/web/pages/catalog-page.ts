@@ -59,7 +59,7 @@ export function catalogPage(router: Router, ctx: AppContext): void {
     await send(p, {
       title: i.t('nav.catalog'),
       active: 'catalog',
-      body: html`<p><a class="button" href="/catalog/new">${i.t('catalog.add')}</a></p>
+      body: html`<p><a class="button" href="/catalog/new">${i.t('catalog.add')}</a> <a class="button secondary" href="/catalog/import">${i.t('import.title')}</a></p>
       ${
         products.length
           ? html`<div class="scroll"><table><thead><tr><th>${i.t('catalog.name')}</th><th class="num">${i.t('catalog.price')}</th><th class="num">${i.t('catalog.stock')}</th><th></th></tr></thead><tbody>

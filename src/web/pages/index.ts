@@ -4,9 +4,13 @@ import type { RouteModule } from '../types';
 import { authPages } from './auth-pages';
 import { homePage } from './home-page';
 import { agentPage } from './agent-page';
+import { billingPage } from './billing-page';
+import { catalogImportPage } from './catalog-import-page';
 import { catalogPage } from './catalog-page';
 import { channelsPage } from './channels-page';
+import { courierTariffsPage } from './courier-tariffs-page';
 import { couriersPage } from './couriers-page';
+import { dashboardStats } from './dashboard-stats';
 import { inboxPage } from './inbox-page';
 import { salesPages } from './sales-pages';
 import { sheetPage } from './sheet-page';
@@ -20,5 +24,7 @@ const ASSETS = path.join(__dirname, '..', 'assets');
  */
 export const webPages: RouteModule = (router, ctx) => {
   router.use('/assets', express.static(ASSETS, { maxAge: ctx.config.env === 'production' ? '1h' : 0, index: false }));
-  for (const mount of [homePage, authPages, workspacePages, channelsPage, agentPage, catalogPage, couriersPage, sheetPage, inboxPage, salesPages]) mount(router, ctx);
+  // catalogImportPage before catalogPage: /catalog/import must not be taken for a product id.
+  const mounts = [homePage, billingPage, dashboardStats, authPages, workspacePages, channelsPage, agentPage, catalogImportPage, catalogPage, couriersPage, courierTariffsPage, sheetPage, inboxPage, salesPages];
+  for (const mount of mounts) mount(router, ctx);
 };

@@ -2,20 +2,25 @@ import type { Router } from 'express';
 import { z } from 'zod';
 import type { AppContext } from '../../context';
 import { listLeads } from '../../leads/leads';
+import { notFound } from '../../errors';
+import { listWilayas } from '../../geo/algeria';
 import { listOrders, transitionOrder, type OrderJson } from '../../orders/service';
-import { workspaceStats } from '../../orders/stats';
+import { shipmentLabel, shipOrderByHand } from '../../shipping/booking';
+import { couriersOf } from '../../shipping/courier-accounts';
 import { canTransition, ORDER_STATUSES, type OrderStatus } from '../../orders/status';
 import { toCsv } from './csv';
-import { addDashboardSection } from './home-page';
 import { html } from './html';
-import { actionButton, page, redirect, select, send, type MemberPage } from './kit';
+import { actionButton, page, redirect, select, send, str, type MemberPage } from './kit';
 import { addNav } from './nav';
 
 const Filters = z.object({
   status: z.enum(ORDER_STATUSES).optional().catch(undefined),
   from: z.string().regex(/^\d{4}-\d{2}-\d{2}$/).optional().catch(undefined),
   to: z.string().regex(/^\d{4}-\d{2}-\d{2}$/).optional().catch(undefined),
+  wilaya: z.string().regex(/^\d{2}$/).optional().catch(undefined),
+  courier: z.string().regex(/^[a-z0-9-]{1,40}$/).optional().catch(undefined),
 });
+type Filters = z.infer<typeof Filters>;
 
 function orderFilter(q: unknown) {
   const f = Filters.parse(q ?? {});
@@ -26,10 +31,17 @@ function orderFilter(q: unknown) {
       from: f.from ? new Date(`${f.from}T00:00:00+01:00`) : undefined,
       // Inclusive end date, in Algiers time.
       to: f.to ? new Date(new Date(`${f.to}T00:00:00+01:00`).getTime() + 86_400_000) : undefined,
+      wilaya: f.wilaya,
+      courier: f.courier,
       limit: 200,
     },
   };
 }
+
+/** The filters as a query string (only validated values, so it is safe to put back in a URL). */
+const filterQs = (f: Filters) => new URLSearchParams(Object.entries(f).filter(([, v]) => v) as Array<[string, string]>).toString();
+
+const SHIP_NOTICES = ['booked', 'refused', 'retrying'] as const;
 
 const statusLabel = (p: MemberPage, s: string) => p.i.t(`orders.status_${s}` as 'orders.status_pending');
 
@@ -37,42 +49,55 @@ export function salesPages(router: Router, ctx: AppContext): void {
   addNav({ key: 'orders', href: '/orders', label: 'nav.orders', min: 'agent' });
   addNav({ key: 'leads', href: '/leads', label: 'nav.leads', min: 'agent' });
 
-  addDashboardSection('stats', async (p) => {
-    const { i } = p;
-    const to = new Date(Date.now() + 60_000);
-    const s = await workspaceStats(p.ctx.knex, p.workspaceId, { from: new Date(to.getTime() - 30 * 86_400_000), to });
-    return html`<section aria-labelledby="st-h"><h2 id="st-h">${i.t('home.stats')}</h2><ul class="stats">
-      <li><span>${i.t('stats.orders')}</span><strong data-stat="orders">${i.number(s.orders.total)}</strong></li>
-      <li><span>${i.t('stats.confirmation_rate')}</span><strong>${s.confirmation_rate === null ? '—' : `${i.number(Math.round(s.confirmation_rate * 100))} %`}</strong></li>
-      <li><span>${i.t('stats.revenue')}</span><strong>${i.dzd(s.revenue_delivered)}</strong></li>
-      <li><span>${i.t('stats.ai_cost')}</span><strong>${i.dzd(s.ai_cost.dzd)}</strong></li>
-      ${Object.entries(s.orders.by_status).map(([k, n]) => html`<li><span>${statusLabel(p, k)}</span><strong>${i.number(n)}</strong></li>`)}
-    </ul></section>`;
-  });
-
   page(router, ctx, 'get', '/orders', 'agent', async (p) => {
     const { i } = p;
     const { f, filter } = orderFilter(p.req.query);
     const orders = await listOrders(ctx.knex, p.workspaceId, filter);
-    const qs = new URLSearchParams(Object.entries(f).filter(([, v]) => v) as Array<[string, string]>).toString();
+    const qs = filterQs(f);
+    const shipped = z.enum(SHIP_NOTICES).optional().catch(undefined).parse(p.req.query.shipped);
+    const couriers = Object.values(couriersOf(ctx)).filter((d) => d.id !== 'fake' || ctx.config.env !== 'production');
+    const wilayaName = (w: { nameFr: string; nameAr: string }) => (i.locale === 'ar' ? w.nameAr : w.nameFr);
     await send(p, {
       title: i.t('nav.orders'),
       active: 'orders',
-      body: html`<form method="get" action="/orders" class="filters">
+      body: html`${shipped ? html`<p class="${shipped === 'refused' ? 'alert' : 'ok'}" role="status">${i.t(`orders.ship_${shipped}`)}</p>` : ''}
+      <form method="get" action="/orders" class="filters">
         ${select({ name: 'status', label: i.t('common.status'), options: [['', i.t('common.all')], ...ORDER_STATUSES.map((s) => [s, statusLabel(p, s)] as [string, string])], value: f.status ?? '' })}
         <div class="field"><label for="f-from">${i.t('orders.from')}</label><input type="date" id="f-from" name="from" value="${f.from ?? ''}"></div>
         <div class="field"><label for="f-to">${i.t('orders.to')}</label><input type="date" id="f-to" name="to" value="${f.to ?? ''}"></div>
+        ${select({ name: 'wilaya', label: i.t('orders.wilaya'), options: [['', i.t('common.all')], ...listWilayas().map((w) => [w.code, `${w.code} ${wilayaName(w)}`] as [string, string])], value: f.wilaya ?? '' })}
+        ${select({ name: 'courier', label: i.t('orders.courier'), options: [['', i.t('common.all')], ...couriers.map((d) => [d.id, d.displayName] as [string, string])], value: f.courier ?? '' })}
         <button type="submit" class="secondary">${i.t('common.filter')}</button>
         <a class="button secondary" href="/orders.csv${qs ? `?${qs}` : ''}" download>${i.t('common.export_csv')}</a>
       </form>
-      ${orders.length ? html`<ul class="list">${orders.map((o) => orderRow(p, o))}</ul>` : html`<p class="muted">${i.t('common.none')}</p>`}`,
+      ${orders.length ? html`<ul class="list">${orders.map((o) => orderRow(p, o, qs))}</ul>` : html`<p class="muted">${i.t('common.none')}</p>`}`,
     });
   });
 
   page(router, ctx, 'post', '/orders/:id/status', 'agent', async (p) => {
     const status = z.enum(ORDER_STATUSES).parse(p.req.body.status);
     await transitionOrder(ctx, p.workspaceId, String(p.req.params.id), status, p.actor, { confirmedBy: 'merchant' });
-    redirect(p, '/orders');
+    const qs = filterQs(orderFilter(Object.fromEntries(new URLSearchParams(str(p.req.body.back)))).f);
+    redirect(p, `/orders${qs ? `?${qs}` : ''}`);
+  });
+
+  // "Ship now" / "Retry": the same shipOrderByHand as POST /api/v1/orders/:id/ship.
+  page(router, ctx, 'post', '/orders/:id/ship', 'agent', async (p) => {
+    const id = String(p.req.params.id);
+    const r = await shipOrderByHand(ctx, p.workspaceId, id);
+    const qs = filterQs(orderFilter(Object.fromEntries(new URLSearchParams(str(p.req.body.back)))).f);
+    redirect(p, `/orders?${qs ? `${qs}&` : ''}shipped=${r.outcome}#order-${encodeURIComponent(id)}`);
+  });
+
+  // The label through the same shipmentLabel as GET /api/v1/orders/:id/label: a PDF, or the courier's page.
+  page(router, ctx, 'get', '/orders/:id/label', 'agent', async (p) => {
+    const label = await shipmentLabel(ctx, p.workspaceId, String(p.req.params.id));
+    if (label.kind === 'pdf') {
+      p.res.type('application/pdf').set('content-disposition', 'inline; filename="label.pdf"').send(label.bytes);
+      return;
+    }
+    if (!/^https?:\/\//i.test(label.url)) throw notFound('Label');
+    p.res.redirect(303, label.url);
   });
 
   page(router, ctx, 'get', '/orders.csv', 'agent', async (p) => {
@@ -117,11 +142,31 @@ export function salesPages(router: Router, ctx: AppContext): void {
   });
 }
 
-function orderRow(p: MemberPage, o: OrderJson) {
+const RISK_CLASS = { low: 'ok', medium: 'warn', high: 'bad' } as const;
+
+function orderRow(p: MemberPage, o: OrderJson, back: string) {
   const { i } = p;
   const next = ORDER_STATUSES.filter((s) => canTransition(o.status, s as OrderStatus) && s !== 'expired');
-  return html`<li data-order="${o.id}"><span><strong>${o.customer.name ?? '—'}</strong> <span dir="ltr">${o.customer.phone ?? ''}</span> <span class="badge">${statusLabel(p, o.status)}</span><br>
+  const sh = o.shipment;
+  const risk = o.return_risk;
+  // Booking by hand: a confirmed order not yet booked, or one whose booking was refused or failed.
+  const canShip = o.status === 'confirmed' || (o.status === 'shipped' && !!sh?.error && !sh.tracking);
+  return html`<li data-order="${o.id}" id="order-${o.id}"><span><strong>${o.customer.name ?? '—'}</strong> <span dir="ltr">${o.customer.phone ?? ''}</span> <span class="badge">${statusLabel(p, o.status)}</span>
+    ${
+      risk && risk.delivered + risk.returned > 0
+        ? html` <span class="badge ${RISK_CLASS[risk.risk]}" data-risk="${risk.risk}" title="${i.t('orders.risk_detail', { delivered: i.number(risk.delivered), returned: i.number(risk.returned) })}">${i.t(`orders.risk_${risk.risk}`)} · ${i.t('orders.risk_detail', { delivered: i.number(risk.delivered), returned: i.number(risk.returned) })}</span>`
+        : ''
+    }<br>
     ${o.items.map((x) => html`${i.number(x.quantity)} × ${x.name}${x.variant ? ` (${x.variant})` : ''}<br>`)}
-    <small class="muted">${i.date(o.created_at)} · ${o.customer.wilaya ?? ''} ${o.customer.commune ?? ''}${o.shipment ? html` · ${o.shipment.courier} ${o.shipment.tracking ?? ''}${o.shipment.error ? html` <span class="error">${o.shipment.error}</span>` : ''}` : ''}</small></span>
-    <span><strong class="num">${i.dzd(o.total)}</strong><br>${next.map((s) => actionButton(p, `/orders/${o.id}/status`, statusLabel(p, s), { hidden: { status: s }, danger: s === 'cancelled' }))}</span></li>`;
+    <small class="muted">${i.date(o.created_at)} · ${o.customer.wilaya ?? ''} ${o.customer.commune ?? ''}</small>
+    ${
+      sh
+        ? html`<br><small class="shipment" data-shipment="${sh.status}">${i.t('orders.shipment')}: ${sh.courier}${sh.tracking ? html` · <span dir="ltr">${sh.tracking}</span>` : ''} · ${sh.status}
+          ${sh.tracking ? html` · <a href="/orders/${o.id}/label" target="_blank" rel="noopener">${i.t('orders.label')}</a>` : ''}</small>
+          ${sh.error ? html`<br><span class="error" role="note">${sh.error}</span>` : ''}`
+        : ''
+    }</span>
+    <span><strong class="num">${i.dzd(o.total)}</strong><br>
+      ${canShip ? actionButton(p, `/orders/${o.id}/ship`, sh?.error ? i.t('orders.retry_ship') : i.t('orders.ship_now'), { hidden: { back } }) : ''}
+      ${next.map((s) => actionButton(p, `/orders/${o.id}/status`, statusLabel(p, s), { hidden: { status: s, back }, danger: s === 'cancelled' }))}</span></li>`;
 }

@@ -5,6 +5,17 @@ import { html } from './html';
 import { actionButton, csrfField, errorSummary, field, fieldErrors, page, redirect, send, str, type FieldErrors, type MemberPage } from './kit';
 import { addNav } from './nav';
 
+const PROBLEMS = ['not_shared', 'api_disabled', 'not_found', 'invalid_key', 'rate_limited', 'unavailable', 'bad_range'] as const;
+const STATES = ['ok', 'error', 'pending', 'waiting'] as const;
+
+/** What the state means for the merchant, in their language. */
+const stateWords = (p: MemberPage, state: string | undefined) =>
+  (STATES as readonly string[]).includes(state ?? '') ? p.i.t(`sheet.state_${state as (typeof STATES)[number]}`) : (state ?? '');
+
+/** What to do about the last error, in the merchant's language; the service's full sentence follows it. */
+const problemWords = (p: MemberPage, code: string | null) =>
+  (PROBLEMS as readonly string[]).includes(code ?? '') ? p.i.t(`sheet.problem_${code as (typeof PROBLEMS)[number]}`) : p.i.t('sheet.problem_unknown');
+
 export function sheetPage(router: Router, ctx: AppContext): void {
   addNav({ key: 'sheet', href: '/sheet', label: 'nav.sheet', min: 'admin' });
 
@@ -17,10 +28,16 @@ export function sheetPage(router: Router, ctx: AppContext): void {
           ? html`<section aria-labelledby="sh-h"><h2 id="sh-h">${i.t('sheet.connected')}</h2>
         <p><a href="${s.spreadsheet_url}" rel="noopener" target="_blank">${s.spreadsheet_id}</a></p>
         <p>${i.t('sheet.share_with')} <code class="secret" data-copy>${s.service_account_email}</code></p>
-        <p>${i.t('common.status')}: <span class="badge ${s.sync?.state === 'ok' ? 'ok' : s.sync?.state === 'error' ? 'bad' : ''}">${s.sync?.state}</span>
-          · ${i.t('sheet.pending', { n: i.number(s.sync?.pending ?? 0) })}
-          ${s.sync?.last_success_at ? html` · ${i.t('sheet.last_sync')}: ${i.date(s.sync.last_success_at)}` : ''}</p>
-        ${s.sync?.last_error ? html`<p class="alert">${s.sync.last_error}</p>` : ''}${s.sync?.notice ? html`<p class="hint">${s.sync.notice}</p>` : ''}
+        <dl class="facts">
+          <dt>${i.t('common.status')}</dt><dd><span class="badge ${s.sync?.state === 'ok' ? 'ok' : s.sync?.state === 'error' ? 'bad' : 'warn'}" data-sheet-state="${s.sync?.state}">${stateWords(p, s.sync?.state)}</span></dd>
+          <dt>${i.t('sheet.last_sync')}</dt><dd data-sheet="last-success">${s.sync?.last_success_at ? i.date(s.sync.last_success_at) : i.t('sheet.never')}</dd>
+          <dt>${i.t('sheet.pending_label')}</dt><dd data-sheet="pending">${i.t('sheet.pending', { n: i.number(s.sync?.pending ?? 0) })}</dd>
+        </dl>
+        ${
+          s.sync?.last_error
+            ? html`<div class="alert" data-sheet="error"><p><strong>${problemWords(p, s.sync.last_error_code)}</strong>${s.sync.last_error_at ? html` <small class="muted">(${i.date(s.sync.last_error_at)})</small>` : ''}</p><p>${s.sync.last_error}</p></div>`
+            : ''
+        }${s.sync?.notice ? html`<p class="hint" data-sheet="notice">${s.sync.notice}</p>` : ''}
         <p>${actionButton(p, '/sheet/test', i.t('sheet.test'))} ${actionButton(p, '/sheet/disconnect', i.t('sheet.disconnect'), { danger: true, confirm: i.t('sheet.disconnect') })}</p></section>`
           : ''
       }
