@@ -8,7 +8,7 @@ import { FakeGraph } from '../fakes/graph-server';
 import { shop } from '../integration/agent-helpers';
 import { generateKey } from '../../src/crypto/fernet';
 import { startTestApp, type TestApp } from '../support/harness';
-import { spawnApp, stopAllApps } from '../support/processes';
+import { spawnApp, stopAllApps, type AppProcess } from '../support/processes';
 import { doubleAnswers, pendingTurns, planStorm, postAll, shopAssistant, unanswered, waitUntil, type StormFigures } from './storm';
 
 /**
@@ -30,6 +30,7 @@ export function duplicatesStorm(opts: {
     let ai: FakeAnthropic;
     let graph: FakeGraph;
     let server: Server | undefined;
+    let worker: AppProcess | undefined;
     let url: string;
 
     beforeAll(async () => {
@@ -49,7 +50,8 @@ export function duplicatesStorm(opts: {
       t = await startTestApp({ work: !opts.processes, env });
       if (opts.processes) {
         const childEnv = { ...env, DATABASE_URL: process.env.TEST_DATABASE_URL!, META_APP_SECRET: 'test-app-secret' };
-        const [web] = await Promise.all([spawnApp({ role: 'web', env: childEnv }), spawnApp({ role: 'worker', env: { ...childEnv, LOG_LEVEL: 'info' } })]);
+        const [web, w] = await Promise.all([spawnApp({ role: 'web', env: childEnv }), spawnApp({ role: 'worker', env: { ...childEnv, LOG_LEVEL: 'info' } })]);
+        worker = w;
         url = `${web.url}/webhooks/meta`;
       } else {
         const s = t.app.listen(0, '127.0.0.1');
@@ -78,13 +80,22 @@ export function duplicatesStorm(opts: {
       const t0 = Date.now();
       const statuses = await postAll(url, plan.deliveries, opts.concurrency);
       const ingestMs = Date.now() - t0;
+      process.stdout.write(`\nstorm: ${opts.total} deliveries posted in ${ingestMs} ms ${JSON.stringify(Object.fromEntries(statuses))}\n`);
       expect(Object.fromEntries(statuses)).toEqual({ 200: opts.total });
 
       const drainMs = await waitUntil(
         async () => (await pendingTurns(t.ctx.knex, ws)) === 0 && (await unanswered(t.ctx.knex, ws)).length === 0,
         'every conversation answered and the turn queue drained',
         opts.drainTimeoutMs,
-      );
+      ).catch(async (e) => {
+        const jobs = await t.ctx.knex.raw(
+          "SELECT state::text, count(*)::int AS n, max(retry_count) AS max_retry, min(start_after) AS first_start FROM pgboss.job WHERE name LIKE 'conversation.turn%' AND data->>'workspaceId' = ? GROUP BY 1",
+          [ws],
+        );
+        const open = await unanswered(t.ctx.knex, ws);
+        const errors = (worker?.logs ?? t.logs.lines).filter((l) => /"level":"(warn|error|fatal)"/.test(l)).slice(-8);
+        throw new Error(`${(e as Error).message}\nturn jobs: ${JSON.stringify(jobs.rows)}\nunanswered: ${open.length}\n${errors.join('\n').slice(0, 4000)}`);
+      });
 
       // Stored exactly once each: every unique provider id, no more rows than unique messages.
       const inbound = await t.ctx.knex('messages').where({ workspace_id: ws, direction: 'in' }).select('provider_message_id');

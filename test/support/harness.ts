@@ -1,3 +1,4 @@
+import crypto from 'node:crypto';
 import { Writable } from 'node:stream';
 import { Client } from 'pg';
 import request from 'supertest';
@@ -74,14 +75,14 @@ export async function startTestApp(opts: { env?: Record<string, string | undefin
   };
 }
 
-let isolated = 0;
 /** A database cloned from the run's migrated template (a file copy: fast). */
 async function isolatedDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
   const admin = process.env.TEST_PG_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
   const template = process.env.TEST_TEMPLATE_DB;
   const runId = process.env.TEST_RUN_ID;
   if (!template || !runId) throw new Error('test/support/global-setup.ts did not run');
-  const name = `wakil_test_w${process.pid}x${++isolated}_${runId}`;
+  // Random, not a counter: jest reloads this module for every test file of a worker process.
+  const name = `wakil_test_w${crypto.randomBytes(4).toString('hex')}_${runId}`;
   const c = new Client({ connectionString: admin });
   await c.connect();
   try {
