@@ -108,7 +108,8 @@ function clean<T>(v: T): T {
 const eventTime = (d: Date) => new Date(Math.min(d.getTime(), Date.now()));
 
 async function storeMessage(ctx: AppContext, ch: RoutedChannel, ev: Extract<InboundEvent, { type: 'message' }>): Promise<Outcome> {
-  return ctx.knex.transaction(async (trx) => {
+  let turnFor: string | undefined;
+  const outcome = await ctx.knex.transaction(async (trx) => {
     const t = await upsertThread(trx, ch, ev.customer);
     const payload = { ...ev.payload, ...(ev.media ? { media_ref: ev.media } : {}), ...(ev.referral ? { referral: ev.referral } : {}) };
     const inserted = await trx('messages')
@@ -134,9 +135,20 @@ async function storeMessage(ctx: AppContext, ch: RoutedChannel, ev: Extract<Inbo
       .where((q) => q.whereNull('last_inbound_at').orWhere('last_inbound_at', '<', trx.raw("now() - interval '1 minute'")))
       .update({ last_inbound_at: trx.fn.now(), updated_at: trx.fn.now() });
     if (ev.media) await ctx.jobs.send(MEDIA_JOB, { workspaceId: ch.workspace_id, messageId }, { trx, idempotencyKey: messageId });
-    if (ev.triggersTurn) await enqueueTurn(ctx, { workspaceId: ch.workspace_id, conversationId: t.conversationId }, trx);
+    if (ev.triggersTurn) {
+      await enqueueTurn(ctx, { workspaceId: ch.workspace_id, conversationId: t.conversationId }, trx);
+      turnFor = t.conversationId;
+    }
     return 'stored' as const;
   });
+  // The turn enqueued above may be a no-op: a turn already queued for this conversation absorbs
+  // it. But that turn can start, and read the conversation, before this transaction commits, and
+  // then never see this message (found by test/chaos-slow/duplicates-storm: 150 of 200 customers
+  // left unanswered). Enqueued again now that the message is visible: either a queued turn that
+  // has not started yet takes it, or a new one is queued behind the running one. The enqueue
+  // inside the transaction stays, so a crash right here still leaves a turn for the message.
+  if (turnFor) await enqueueTurn(ctx, { workspaceId: ch.workspace_id, conversationId: turnFor });
+  return outcome;
 }
 
 /** Monotonic: sent < delivered < read < failed (terminal); a late lower status changes nothing. */
