@@ -74,7 +74,7 @@ export async function workspaceStats(ctx: Pick<AppContext, 'knex' | 'config'>, w
   // Playground orders and conversations are the merchant testing the agent, not sales; the AI cost stays in.
   const sales = () => range(db('orders')).whereNot({ source: 'playground' });
 
-  const [byStatus, revenue, cost, perDayOrders, perDayCost, convs, ads] = await Promise.all([
+  const [byStatus, revenue, cost, perDayOrders, perDayCost, convs, ads, playground] = await Promise.all([
     sales().select('status').count<{ status: string; n: number }[]>('* as n').groupBy('status'),
     sales().where({ status: 'delivered' }).sum<{ s: string | null }[]>('total as s'),
     range(db('usage')).sum<{ s: string | null }[]>('cost_micro_usd as s'),
@@ -112,6 +112,7 @@ export async function workspaceStats(ctx: Pick<AppContext, 'knex' | 'config'>, w
         db.raw("count(*) FILTER (WHERE o.status = 'delivered') AS delivered"),
         db.raw("COALESCE(sum(o.total) FILTER (WHERE o.status = 'delivered'), 0) AS revenue_delivered"),
       ) as Promise<Array<{ key: string | null; source_id: string | null; headline: string | null; orders: string; delivered: string; revenue_delivered: string }>>,
+    range(db('orders')).where({ source: 'playground' }).count<{ n: string }[]>('* as n'),
   ]);
 
   const counts: Record<string, number> = {};
@@ -165,6 +166,8 @@ export async function workspaceStats(ctx: Pick<AppContext, 'knex' | 'config'>, w
     orders_by_ad: byAd,
     orders_from_ads: fromAds,
     orders_without_ad: total - fromAds,
+    /** Orders the merchant made while testing the agent: shown apart so a test order is visible without counting as a sale. */
+    playground_orders: Number(playground[0]?.n ?? 0),
     per_day: [...days.values()].sort((a, b) => a.day.localeCompare(b.day)),
   };
 }

@@ -4,6 +4,7 @@ import { chromium, type Browser, type Locator, type Page } from 'playwright-core
 import { createLogger } from '../../src/observability/logger';
 import { startServer, type RunningServer } from '../../src/server';
 import { startFakeAnthropic, type FakeAnthropic } from '../fakes/anthropic-server';
+import { catalogId } from '../integration/agent-helpers';
 import { LogCapture, testConfig } from '../support/harness';
 
 /**
@@ -101,17 +102,92 @@ describe('e2e: a merchant sets up a shop on a phone', () => {
     await page.getByRole('button', { name: 'Enregistrer' }).click();
     await page.waitForURL(`${base}/catalog`);
     const row = page.locator('tr[data-product]', { hasText: 'Robe kabyle' });
-    await see(row).toContainText(new Intl.NumberFormat('fr-DZ', { style: 'currency', currency: 'DZD', maximumFractionDigits: 0 }).format(4500));
+    await see(row).toContainText(dzd(4500));
     await shot(page, '04-catalog');
 
+    // A courier and the merchant's own home-delivery price for Alger, so the playground order has a fee.
+    await page.goto(`${base}/couriers`);
+    const yalidine = page.locator('section[aria-labelledby="c-yalidine"]');
+    await yalidine.locator('summary').click();
+    await yalidine.locator('input[name="credentials.api_id"]').fill('yal-id-1');
+    await yalidine.locator('input[name="credentials.api_token"]').fill('yal-token-1');
+    // Booking stays by hand: shipping the order is not this journey's subject.
+    await yalidine.locator('input[name="auto_ship_yalidine"]').uncheck();
+    await yalidine.getByRole('button', { name: 'Enregistrer' }).click();
+    await page.waitForURL(`${base}/couriers`);
+    await see(page.locator('section[aria-labelledby="c-yalidine"] summary')).toContainText('Utilisée');
+    await page.goto(`${base}/couriers/yalidine/tariffs`);
+    const override = page.locator('section[aria-labelledby="ov-h"] form');
+    await override.getByLabel('Wilaya', { exact: true }).selectOption('16');
+    await override.getByLabel('Type de livraison', { exact: true }).selectOption('home');
+    await override.getByLabel('Prix (DA) (facultatif)', { exact: true }).fill('450');
+    await override.getByRole('button', { name: 'Enregistrer' }).click();
+    await page.waitForURL(`${base}/couriers/yalidine/tariffs`);
+    await see(page.locator('tr[data-tariff="16|"] [data-override="450"]')).toBeVisible();
+    await shot(page, '04b-courier-tariffs');
+
     // Playground: the page's fetch() goes to POST /api/v1/playground with the session and CSRF header.
-    ai.script(() => ({ content: [{ type: 'text', text: 'Bonjour ! La robe kabyle est disponible.' }] }));
+    // The fake model only picks tools and words; the real agent runs them, and the server prices the order.
+    ai.script(
+      (_r, h) => (/robe/i.test(h.lastUserText()) ? { content: [{ type: 'tool_use', name: 'search_catalog', input: { query: 'robe kabyle' } }] } : undefined),
+      (_r, h) => {
+        const [cat] = h.toolResults('search_catalog') as Array<{ products: Array<{ name: string; price: number }> }>;
+        const p = cat?.products[0];
+        return p ? { content: [{ type: 'text', text: `Oui, la ${p.name} est disponible à ${p.price} DA. Votre nom, téléphone et adresse ?` }] } : undefined;
+      },
+    );
+    let created: { order_id: string; total: number } | undefined;
+    ai.script(
+      (req, h) =>
+        /Karima/.test(h.lastUserText())
+          ? {
+              content: [
+                {
+                  type: 'tool_use',
+                  name: 'create_order',
+                  input: {
+                    customer_name: 'Karima Test',
+                    phone: '0550 12 34 56',
+                    wilaya: '16',
+                    commune: 'Bir Mourad Raïs',
+                    address: 'Rue des Frères Oughlis, n° 3',
+                    delivery_type: 'home',
+                    items: [{ product_id: catalogId(req, 'Robe kabyle'), quantity: 1 }],
+                  },
+                },
+              ],
+            }
+          : undefined,
+      (_r, h) => {
+        const r = h.lastToolResults()[0];
+        if (r?.name !== 'create_order' || r.is_error) return undefined;
+        created = r.content as { order_id: string; total: number };
+        return { content: [{ type: 'text', text: `Commande : Robe kabyle x1, livraison à domicile. Total ${created.total} DA. Vous confirmez ?` }] };
+      },
+    );
     await page.goto(`${base}/agent`);
-    await page.getByLabel('Votre message (comme un client)', { exact: true }).fill('Salam, la robe est dispo ?');
-    await page.getByRole('button', { name: 'Envoyer' }).click();
-    await see(page.locator('#pg-log .msg.in')).toHaveText('Bonjour ! La robe kabyle est disponible.');
-    expect(ai.requests.length).toBeGreaterThan(0);
+    const say = async (text: string, reply: string) => {
+      const before = await page.locator('#pg-log .msg.in').count();
+      await page.getByLabel('Votre message (comme un client)', { exact: true }).fill(text);
+      await page.getByRole('button', { name: 'Envoyer' }).click();
+      await see(page.locator('#pg-log .msg.in').nth(before)).toHaveText(reply);
+    };
+    await say('Salam, la robe kabyle est dispo ?', 'Oui, la Robe kabyle est disponible à 4500 DA. Votre nom, téléphone et adresse ?');
+    await say('Karima Test, 0550 12 34 56, Bir Mourad Raïs Alger, rue des Frères Oughlis n° 3', 'Commande : Robe kabyle x1, livraison à domicile. Total 4950 DA. Vous confirmez ?');
+    // 4 500 DA from the catalog + the 450 DA tariff set above, computed by the server.
+    expect(created!.total).toBe(4500 + 450);
     await shot(page, '05-agent-playground');
+
+    // Orders: the playground order is listed, marked as a test, with the server's total.
+    await page.goto(`${base}/orders`);
+    const testRow = page.locator(`li[data-order="${created!.order_id}"]`);
+    await see(testRow).toContainText('Karima Test');
+    await see(testRow.locator('[data-source="playground"]')).toHaveText('essai');
+    await see(testRow).toContainText(dzd(4950));
+    expect(await server.ctx.knex('orders').where({ id: created!.order_id }).first('source', 'status', 'subtotal', 'delivery_fee', 'wilaya_code', 'phone')).toEqual({
+      source: 'playground', status: 'pending', subtotal: 4500, delivery_fee: 450, wilaya_code: '16', phone: '+213550123456',
+    });
+    await shot(page, '05b-orders-playground');
 
     // Seed what customers would have produced: an inbound WhatsApp conversation and a pending order.
     const knex = server.ctx.knex;
@@ -127,7 +203,7 @@ describe('e2e: a merchant sets up a shop on a phone', () => {
     await page.goto(`${base}/orders?status=pending`);
     const orderRow = page.locator(`li[data-order="${order.id}"]`);
     await see(orderRow).toContainText('Samir');
-    await see(orderRow).toContainText(new Intl.NumberFormat('fr-DZ', { style: 'currency', currency: 'DZD', maximumFractionDigits: 0 }).format(4900));
+    await see(orderRow).toContainText(dzd(4900));
     await shot(page, '06-orders');
     await orderRow.getByRole('button', { name: 'Confirmée' }).click();
     // Back to the list with the merchant's filters kept.
@@ -139,7 +215,9 @@ describe('e2e: a merchant sets up a shop on a phone', () => {
     expect(await page.locator('[data-step="channel"]').getAttribute('data-done')).toBe('1');
     expect(await page.locator('[data-step="products"]').getAttribute('data-done')).toBe('1');
     expect(await page.locator('[data-step="playground"]').getAttribute('data-done')).toBe('1');
+    // Sales figures leave the playground out; the test order has its own figure.
     await see(page.locator('[data-stat="orders"]')).toHaveText('1');
+    await see(page.locator('[data-stat="playground_orders"]')).toHaveText('1');
     await shot(page, '07-dashboard');
 
     // Inbox: open the conversation and pause the AI.
@@ -177,6 +255,8 @@ describe('e2e: a merchant sets up a shop on a phone', () => {
     await context.close();
   });
 });
+
+const dzd = (n: number) => new Intl.NumberFormat('fr-DZ', { style: 'currency', currency: 'DZD', maximumFractionDigits: 0 }).format(n);
 
 // Playwright's own expect lives in @playwright/test (not installed): a small polling equivalent.
 function see(l: Locator): LocatorMatchers {

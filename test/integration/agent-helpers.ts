@@ -1,4 +1,5 @@
 import crypto from 'node:crypto';
+import type { FakeRequest } from '../fakes/anthropic-server';
 import type { TestApp } from '../support/harness';
 import { newWorkspace } from '../support/harness';
 
@@ -59,3 +60,9 @@ export async function shop(t: TestApp) {
 export async function conversationOf(t: TestApp, workspaceId: string) {
   return t.ctx.knex('conversations').where({ workspace_id: workspaceId }).first();
 }
+
+/** The product id the model would read from the catalog list in the (cached) system prompt. */
+export const catalogId = (req: FakeRequest, name: string) => {
+  const sys = (req.body.system as Array<{ text: string }>).map((b) => b.text).join('\n');
+  return new RegExp(`- ([0-9a-f-]{36}) \\| ${name}`).exec(sys)![1]!;
+};

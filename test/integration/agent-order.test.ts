@@ -1,15 +1,10 @@
 import { saveCourierAccount } from '../../src/shipping/courier-accounts';
 import { setTariffOverride } from '../../src/shipping/tariffs';
-import { startFakeAnthropic, type FakeAnthropic, type FakeRequest } from '../fakes/anthropic-server';
+import { startFakeAnthropic, type FakeAnthropic } from '../fakes/anthropic-server';
 import { FakeGraph } from '../fakes/graph-server';
 import { startTestApp, type TestApp } from '../support/harness';
-import { conversationOf, sendWhatsApp, shop, until } from './agent-helpers';
+import { catalogId, conversationOf, sendWhatsApp, shop, until } from './agent-helpers';
 
-/** The product id the model would read from the catalog list in the (cached) system prompt. */
-const catalogId = (req: FakeRequest, name: string) => {
-  const sys = (req.body.system as Array<{ text: string }>).map((b) => b.text).join('\n');
-  return new RegExp(`- ([0-9a-f-]{36}) \\| ${name}`).exec(sys)![1]!;
-};
 const sentTexts = (graph: FakeGraph, pnid: string) =>
   graph.sends(pnid).map((r) => {
     const b = r.body as { text?: { body: string }; interactive?: { body: { text: string }; action: { buttons: Array<{ reply: { id: string; title: string } }> } } };

@@ -86,6 +86,8 @@ describe('dashboard stats, order filters, shipping from the orders page', () => 
     ]);
     expect(s.orders_from_ads).toBe(3);
     expect(s.orders_without_ad).toBe(3);
+    // Shown apart from sales: the one test order in the period.
+    expect(s.playground_orders).toBe(1);
     expect(s.per_day).toEqual([
       { day: dayKey(4), orders: 1, confirmed: 1, delivered: 0, returned: 0, delivered_revenue: 0, ai_cost_micro_usd: 0 },
       { day: dayKey(3), orders: 2, confirmed: 2, delivered: 2, returned: 0, delivered_revenue: 8000, ai_cost_micro_usd: 2_000_000 },

@@ -36,6 +36,7 @@ export function dashboardStats(_router: Router, _ctx: AppContext): void {
         <li><span>${i.t('stats.ai_cost')}</span><strong data-stat="ai_cost">${i.dzd(s.ai_cost.dzd)}</strong></li>
         <li><span>${i.t('stats.roi')}</span><strong data-stat="roi">${s.roi === null ? '—' : `× ${i.number(s.roi)}`}</strong></li>
         <li><span>${i.t('stats.conversations')}</span><strong data-stat="conversations">${i.number(s.conversations.total)}</strong></li>
+        <li><span>${i.t('stats.playground_orders')}</span><strong data-stat="playground_orders">${i.number(s.playground_orders)}</strong></li>
       </ul>
       <p class="hint">${i.t('stats.explain', { rate: i.number(s.ai_cost.usd_to_dzd) })}</p>
       ${

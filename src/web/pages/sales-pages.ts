@@ -151,7 +151,7 @@ function orderRow(p: MemberPage, o: OrderJson, back: string) {
   const risk = o.return_risk;
   // Booking by hand: a confirmed order not yet booked, or one whose booking was refused or failed.
   const canShip = o.status === 'confirmed' || (o.status === 'shipped' && !!sh?.error && !sh.tracking);
-  return html`<li data-order="${o.id}" id="order-${o.id}"><span><strong>${o.customer.name ?? '—'}</strong> <span dir="ltr">${o.customer.phone ?? ''}</span> <span class="badge">${statusLabel(p, o.status)}</span>
+  return html`<li data-order="${o.id}" id="order-${o.id}"><span><strong>${o.customer.name ?? '—'}</strong> <span dir="ltr">${o.customer.phone ?? ''}</span> <span class="badge">${statusLabel(p, o.status)}</span>${o.source === 'playground' ? html` <span class="badge" data-source="playground">${i.t('orders.playground_badge')}</span>` : ''}
     ${
       risk && risk.delivered + risk.returned > 0
         ? html` <span class="badge ${RISK_CLASS[risk.risk]}" data-risk="${risk.risk}" title="${i.t('orders.risk_detail', { delivered: i.number(risk.delivered), returned: i.number(risk.returned) })}">${i.t(`orders.risk_${risk.risk}`)} · ${i.t('orders.risk_detail', { delivered: i.number(risk.delivered), returned: i.number(risk.returned) })}</span>`
