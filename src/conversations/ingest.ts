@@ -142,11 +142,11 @@ async function storeMessage(ctx: AppContext, ch: RoutedChannel, ev: Extract<Inbo
     return 'stored' as const;
   });
   // The turn enqueued above may be a no-op: a turn already queued for this conversation absorbs
-  // it. But that turn can start, and read the conversation, before this transaction commits, and
-  // then never see this message (found by test/chaos-slow/duplicates-storm: 150 of 200 customers
-  // left unanswered). Enqueued again now that the message is visible: either a queued turn that
-  // has not started yet takes it, or a new one is queued behind the running one. The enqueue
-  // inside the transaction stays, so a crash right here still leaves a turn for the message.
+  // it. But that queued turn can start, and read the conversation, before this transaction
+  // commits, and so never see this message (its reply, or its "newer inbound" drop, leaves the
+  // message without a turn). Enqueued again now that the message is visible: a queued turn that
+  // has not started yet takes it, or a new one queues behind the running one. The enqueue inside
+  // the transaction stays, so a crash right here still leaves a turn for the message.
   if (turnFor) await enqueueTurn(ctx, { workspaceId: ch.workspace_id, conversationId: turnFor });
   return outcome;
 }

@@ -72,6 +72,8 @@ export function duplicatesStorm(opts: {
     it('stores every message once, answers every burst without answering any message twice, and makes one order per asker', async () => {
       const s = await shop(t);
       const ws = s.ws.workspace_id;
+      // A Pro merchant: the free plan's 50 AI conversations a month would leave most customers to a human.
+      await t.ctx.knex('workspaces').where({ id: ws }).update({ plan: 'pro', plan_until: new Date(Date.now() + 30 * 86_400_000) });
       await saveCourierAccount(t.ctx, ws, 'yalidine', { credentials: { api_id: 'id-1', api_token: 'tok-1' }, active: true });
       await setTariffOverride(t.ctx, ws, 'yalidine', { wilayaCode: 16, deliveryType: 'home', fee: 450 });
       shopAssistant(ai);
