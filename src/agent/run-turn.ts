@@ -5,6 +5,7 @@ import type { TurnJobData } from '../conversations/turn-queue';
 import { checkAiAllowance } from '../billing/allowance';
 import { downloadMessageMedia } from '../conversations/media';
 import { sendText } from '../conversations/outbound';
+import { ProviderError } from '../errors';
 import { listOrders } from '../orders/service';
 import { buildTurns, SILENT_KINDS, type MessageRow, type Turn } from './history';
 import { amountsInToolResult, unverifiedAmounts } from './integrity';
@@ -306,5 +307,9 @@ async function deliver(
     buttons: m.buttons,
   });
   if (r.status === 'failed') ctx.logger.warn({ conversationId: conv.id, error: r.error }, 'reply not delivered');
+  // 'skipped' here means an earlier attempt of this very reply started sending and its worker died
+  // before recording the outcome (turns of one conversation never run side by side). Retry the job
+  // later: past the in-flight window, sendText resends the stored text (src/conversations/outbound.ts).
+  if (r.status === 'skipped') throw new ProviderError('meta', 'An earlier attempt of this reply is still marked in flight; retrying later', true);
   return { messageId: r.messageId, status: r.status };
 }
