@@ -1,9 +1,9 @@
 import { execNative } from '../../src/db/connect';
 import { createOrder, transitionOrder } from '../../src/orders/service';
-import { startFakeAnthropic, type FakeAnthropic } from '../fakes/anthropic-server';
+import { type FakeAnthropic } from '../fakes/anthropic-server';
 import { FakeGraph } from '../fakes/graph-server';
 import { startTestApp, type TestApp } from '../support/harness';
-import { conversationOf, sendWhatsApp, shop, until } from './agent-helpers';
+import { conversationOf, sendWhatsApp, shop, until, startAgentWorld, type AgentWorld } from './agent-helpers';
 
 const bodyText = (r: { body: unknown }) => {
   const b = r.body as { text?: { body: string }; interactive?: { body: { text: string } } };
@@ -22,26 +22,12 @@ describe('agent follow-ups: one nudge when a customer stalls', () => {
   let ai: FakeAnthropic;
   let graph: FakeGraph;
 
+  let world: AgentWorld;
   beforeAll(async () => {
-    ai = await startFakeAnthropic();
-    graph = await new FakeGraph().start();
-    t = await startTestApp({
-      work: true,
-      env: {
-        ANTHROPIC_BASE_URL: ai.url,
-        ANTHROPIC_API_KEY: 'test',
-        META_GRAPH_BASE_URL: graph.baseUrl,
-        AGENT_DEBOUNCE_MS: '0',
-        WHATSAPP_PAIR_INTERVAL_MS: '0',
-        AGENT_FOLLOW_UP_MINUTES: '0.03', // 1.8 s
-      },
-    });
+    world = await startAgentWorld({ WHATSAPP_PAIR_INTERVAL_MS: '0', AGENT_FOLLOW_UP_MINUTES: '0.03' /* 1.8 s */ });
+    ({ t, ai, graph } = world);
   });
-  afterAll(async () => {
-    await t.close();
-    await ai.close();
-    await graph.stop();
-  });
+  afterAll(() => world.close());
 
   it('a question left unanswered gets exactly one follow-up in the customer language', async () => {
     const s = await shop(t);

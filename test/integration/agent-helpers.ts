@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
-import type { FakeRequest } from '../fakes/anthropic-server';
-import type { TestApp } from '../support/harness';
-import { newWorkspace } from '../support/harness';
+import { startFakeAnthropic, type FakeAnthropic, type FakeRequest } from '../fakes/anthropic-server';
+import { FakeGraph } from '../fakes/graph-server';
+import { newWorkspace, startTestApp, type TestApp } from '../support/harness';
 
 /** A signed WhatsApp text webhook, as Meta sends it (reference/meta-channels.md). */
 export async function sendWhatsApp(t: TestApp, pnid: string, from: string, text: string, id = `wamid.${crypto.randomUUID()}`) {
@@ -66,3 +66,30 @@ export const catalogId = (req: FakeRequest, name: string) => {
   const sys = (req.body.system as Array<{ text: string }>).map((b) => b.text).join('\n');
   return new RegExp(`- ([0-9a-f-]{36}) \\| ${name}`).exec(sys)![1]!;
 };
+
+/** The agent's world: the real app running its workers, a scripted fake Messages API and a fake Graph. */
+export interface AgentWorld {
+  t: TestApp;
+  ai: FakeAnthropic;
+  graph: FakeGraph;
+  close(): Promise<void>;
+}
+
+export async function startAgentWorld(env: Record<string, string> = {}): Promise<AgentWorld> {
+  const ai = await startFakeAnthropic();
+  const graph = await new FakeGraph().start();
+  const t = await startTestApp({
+    work: true,
+    env: { ANTHROPIC_BASE_URL: ai.url, ANTHROPIC_API_KEY: 'test', META_GRAPH_BASE_URL: graph.baseUrl, AGENT_DEBOUNCE_MS: '0', ...env },
+  });
+  return {
+    t,
+    ai,
+    graph,
+    async close() {
+      await t.close();
+      await ai.close();
+      await graph.stop();
+    },
+  };
+}

@@ -1,9 +1,9 @@
 import { saveCourierAccount } from '../../src/shipping/courier-accounts';
 import { setTariffOverride } from '../../src/shipping/tariffs';
-import { startFakeAnthropic, type FakeAnthropic } from '../fakes/anthropic-server';
+import { type FakeAnthropic } from '../fakes/anthropic-server';
 import { FakeGraph } from '../fakes/graph-server';
-import { startTestApp, type TestApp } from '../support/harness';
-import { catalogId, conversationOf, sendWhatsApp, shop, until } from './agent-helpers';
+import type { TestApp } from '../support/harness';
+import { catalogId, conversationOf, sendWhatsApp, shop, until, startAgentWorld, type AgentWorld } from './agent-helpers';
 
 const sentTexts = (graph: FakeGraph, pnid: string) =>
   graph.sends(pnid).map((r) => {
@@ -16,19 +16,12 @@ describe('agent: a Darija conversation becomes a confirmed COD order', () => {
   let ai: FakeAnthropic;
   let graph: FakeGraph;
 
+  let world: AgentWorld;
   beforeAll(async () => {
-    ai = await startFakeAnthropic();
-    graph = await new FakeGraph().start();
-    t = await startTestApp({
-      work: true,
-      env: { ANTHROPIC_BASE_URL: ai.url, ANTHROPIC_API_KEY: 'test', META_GRAPH_BASE_URL: graph.baseUrl, AGENT_DEBOUNCE_MS: '0' },
-    });
+    world = await startAgentWorld({});
+    ({ t, ai, graph } = world);
   });
-  afterAll(async () => {
-    await t.close();
-    await ai.close();
-    await graph.stop();
-  });
+  afterAll(() => world.close());
 
   it('quotes from the catalog and tariffs, creates a pending order, confirms on the customer yes; caches turn 2', async () => {
     const s = await shop(t);

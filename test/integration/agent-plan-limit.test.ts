@@ -1,28 +1,21 @@
 import crypto from 'node:crypto';
 import { currentPeriod } from '../../src/billing/plans';
-import { startFakeAnthropic, type FakeAnthropic } from '../fakes/anthropic-server';
+import { type FakeAnthropic } from '../fakes/anthropic-server';
 import { FakeGraph } from '../fakes/graph-server';
-import { startTestApp, type TestApp } from '../support/harness';
-import { sendWhatsApp, shop, until } from './agent-helpers';
+import type { TestApp } from '../support/harness';
+import { sendWhatsApp, shop, until, startAgentWorld, type AgentWorld } from './agent-helpers';
 
 describe('agent: the plan allowance gates the model', () => {
   let t: TestApp;
   let ai: FakeAnthropic;
   let graph: FakeGraph;
 
+  let world: AgentWorld;
   beforeAll(async () => {
-    ai = await startFakeAnthropic();
-    graph = await new FakeGraph().start();
-    t = await startTestApp({
-      work: true,
-      env: { ANTHROPIC_BASE_URL: ai.url, ANTHROPIC_API_KEY: 'test', META_GRAPH_BASE_URL: graph.baseUrl, AGENT_DEBOUNCE_MS: '0', WHATSAPP_PAIR_INTERVAL_MS: '0' },
-    });
+    world = await startAgentWorld({ WHATSAPP_PAIR_INTERVAL_MS: '0' });
+    ({ t, ai, graph } = world);
   });
-  afterAll(async () => {
-    await t.close();
-    await ai.close();
-    await graph.stop();
-  });
+  afterAll(() => world.close());
 
   it('a free workspace with 50 conversations used: a new conversation is flagged, not answered; a counted one is answered', async () => {
     const s = await shop(t);

@@ -1,7 +1,7 @@
-import { startFakeAnthropic, type FakeAnthropic } from '../fakes/anthropic-server';
+import { type FakeAnthropic } from '../fakes/anthropic-server';
 import { FakeGraph } from '../fakes/graph-server';
-import { startTestApp, type TestApp } from '../support/harness';
-import { conversationOf, sendWhatsApp, shop, until } from './agent-helpers';
+import type { TestApp } from '../support/harness';
+import { conversationOf, sendWhatsApp, shop, until, startAgentWorld, type AgentWorld } from './agent-helpers';
 
 const sysText = (body: { system?: unknown }) => (body.system as Array<{ text: string }>).map((b) => b.text).join('\n');
 
@@ -10,25 +10,12 @@ describe('agent: bursts, pauses, outages and injection', () => {
   let ai: FakeAnthropic;
   let graph: FakeGraph;
 
+  let world: AgentWorld;
   beforeAll(async () => {
-    ai = await startFakeAnthropic();
-    graph = await new FakeGraph().start();
-    t = await startTestApp({
-      work: true,
-      env: {
-        ANTHROPIC_BASE_URL: ai.url,
-        ANTHROPIC_API_KEY: 'test',
-        META_GRAPH_BASE_URL: graph.baseUrl,
-        AGENT_DEBOUNCE_MS: '300',
-        AGENT_MAX_MODEL_ATTEMPTS: '1',
-      },
-    });
+    world = await startAgentWorld({ AGENT_DEBOUNCE_MS: '300', AGENT_MAX_MODEL_ATTEMPTS: '1' });
+    ({ t, ai, graph } = world);
   });
-  afterAll(async () => {
-    await t.close();
-    await ai.close();
-    await graph.stop();
-  });
+  afterAll(() => world.close());
 
   it('answers a burst of three messages once, seeing all three', async () => {
     const s = await shop(t);

@@ -4,11 +4,11 @@ import { leadHooks, type LeadChange } from '../../src/orders/hooks';
 import { createOrder, transitionOrder } from '../../src/orders/service';
 import { saveCourierAccount } from '../../src/shipping/courier-accounts';
 import { setTariffOverride } from '../../src/shipping/tariffs';
-import { startFakeAnthropic, type FakeAnthropic, type FakeRequest } from '../fakes/anthropic-server';
+import { type FakeAnthropic, type FakeRequest } from '../fakes/anthropic-server';
 import { FakeGraph } from '../fakes/graph-server';
-import { startTestApp, type TestApp } from '../support/harness';
+import type { TestApp } from '../support/harness';
 import { fixture, postWebhook } from '../support/meta-fixtures';
-import { conversationOf, sendWhatsApp, shop, until } from './agent-helpers';
+import { conversationOf, sendWhatsApp, shop, until, startAgentWorld, type AgentWorld } from './agent-helpers';
 
 const sentText = (graph: FakeGraph, pnid: string, i: number) => {
   const b = graph.sends(pnid)[i]!.body as { text?: { body: string }; interactive?: { body: { text: string } } };
@@ -25,27 +25,12 @@ describe('agent tools: update_order, capture_lead, handoff_to_human, summary, im
   let ai: FakeAnthropic;
   let graph: FakeGraph;
 
+  let world: AgentWorld;
   beforeAll(async () => {
-    ai = await startFakeAnthropic();
-    graph = await new FakeGraph().start();
-    t = await startTestApp({
-      work: true,
-      env: {
-        ANTHROPIC_BASE_URL: ai.url,
-        ANTHROPIC_API_KEY: 'test',
-        META_GRAPH_BASE_URL: graph.baseUrl,
-        AGENT_DEBOUNCE_MS: '0',
-        WHATSAPP_PAIR_INTERVAL_MS: '0',
-        AGENT_FOLLOW_UP_MINUTES: '0',
-        AGENT_HISTORY_MESSAGES: '4',
-      },
-    });
+    world = await startAgentWorld({ WHATSAPP_PAIR_INTERVAL_MS: '0', AGENT_FOLLOW_UP_MINUTES: '0', AGENT_HISTORY_MESSAGES: '4' });
+    ({ t, ai, graph } = world);
   });
-  afterAll(async () => {
-    await t.close();
-    await ai.close();
-    await graph.stop();
-  });
+  afterAll(() => world.close());
 
   it('update_order reprices quantity and commune on the server, and is refused once shipped', async () => {
     const s = await shop(t);
