@@ -107,9 +107,14 @@ function clean<T>(v: T): T {
 /** Meta's timestamp, not arrival time (retries arrive late), but never in the future. */
 const eventTime = (d: Date) => new Date(Math.min(d.getTime(), Date.now()));
 
+/** Thrown inside the transaction to roll it back when the message turns out to be a redelivery. */
+class Duplicate extends Error {}
+
 async function storeMessage(ctx: AppContext, ch: RoutedChannel, ev: Extract<InboundEvent, { type: 'message' }>): Promise<Outcome> {
+  // Redeliveries are common (Meta retries, duplicates): answer them without touching the thread.
+  if (await ctx.knex('messages').where({ channel_id: ch.id, provider_message_id: ev.providerMessageId }).first('id')) return 'duplicate';
   let turnFor: string | undefined;
-  const outcome = await ctx.knex.transaction(async (trx) => {
+  const stored = ctx.knex.transaction(async (trx) => {
     const t = await upsertThread(trx, ch, ev.customer);
     const payload = { ...ev.payload, ...(ev.media ? { media_ref: ev.media } : {}), ...(ev.referral ? { referral: ev.referral } : {}) };
     const inserted = await trx('messages')
@@ -121,7 +126,9 @@ async function storeMessage(ctx: AppContext, ch: RoutedChannel, ev: Extract<Inbo
       .onConflict(['channel_id', 'provider_message_id'])
       .ignore()
       .returning('id');
-    if (!inserted[0]) return 'duplicate' as const;
+    // A concurrent copy won the race: roll back, so no customer or conversation is left without
+    // the message that created it.
+    if (!inserted[0]) throw new Duplicate();
     const messageId = inserted[0].id as string;
     const at = eventTime(ev.timestamp);
     await trx('conversations').where({ id: t.conversationId }).update({
@@ -140,6 +147,10 @@ async function storeMessage(ctx: AppContext, ch: RoutedChannel, ev: Extract<Inbo
       turnFor = t.conversationId;
     }
     return 'stored' as const;
+  });
+  const outcome = await stored.catch((e: unknown) => {
+    if (e instanceof Duplicate) return 'duplicate' as const;
+    throw e;
   });
   // The turn enqueued above may be a no-op: a turn already queued for this conversation absorbs
   // it. But that queued turn can start, and read the conversation, before this transaction
