@@ -14,6 +14,30 @@ export interface MessageRow {
   payload: Record<string, unknown> | null;
   status: string;
   created_at: Date;
+  idempotency_key?: string | null;
+}
+
+/**
+ * Messages in the order the conversation actually happened. Rows come sorted by arrival, but a
+ * reply can be stored after a customer message it never saw: the turn checked for newer messages,
+ * the customer's next one committed, then the reply was stored. Left in arrival order, that reply
+ * would look like the answer to it and the message would never be answered. A reply's key names
+ * the inbound message it answered (`turn:<conversation>:<message id>`), so it is moved right
+ * after that message.
+ */
+export function causalOrder<T extends MessageRow>(rows: T[], conversationId: string): T[] {
+  const prefix = `turn:${conversationId}:`;
+  const out = [...rows];
+  for (const reply of rows) {
+    const key = reply.idempotency_key;
+    if (reply.direction !== 'out' || !key?.startsWith(prefix)) continue;
+    const from = out.indexOf(reply);
+    const answered = out.findIndex((m) => m.id === key.slice(prefix.length));
+    if (answered < 0 || answered + 1 >= from) continue;
+    out.splice(from, 1);
+    out.splice(answered + 1, 0, reply);
+  }
+  return out;
 }
 
 /** Signals that never wake the agent and carry nothing it should answer. */

@@ -7,7 +7,7 @@ import { downloadMessageMedia } from '../conversations/media';
 import { sendText } from '../conversations/outbound';
 import { ProviderError } from '../errors';
 import { listOrders } from '../orders/service';
-import { buildTurns, SILENT_KINDS, type MessageRow, type Turn } from './history';
+import { buildTurns, causalOrder, SILENT_KINDS, type MessageRow, type Turn } from './history';
 import { amountsInToolResult, unverifiedAmounts } from './integrity';
 import { addUsage, anthropicFor, emptyUsage, isModelError, isRetryableModelError, recordUsage } from './model';
 import { detectLanguage, fixedMessage, type Lang } from './prompts';
@@ -94,9 +94,9 @@ export async function answerConversation(ctx: AppContext, data: TurnJobData, opt
   const rowsQuery = ctx.knex('messages')
     .where({ conversation_id: conversationId, workspace_id: workspaceId })
     .orderBy([{ column: 'stored_at', order: 'asc' }, { column: 'created_at', order: 'asc' }, { column: 'id', order: 'asc' }])
-    .select('id', 'direction', 'author', 'kind', 'text', 'payload', 'status', 'created_at', 'stored_at');
+    .select('id', 'direction', 'author', 'kind', 'text', 'payload', 'status', 'created_at', 'stored_at', 'idempotency_key');
   if (conv.summary_until) rowsQuery.where('stored_at', '>', afterSummaryMark(ctx, conversationId));
-  const rows: MessageRow[] = await rowsQuery;
+  const rows: MessageRow[] = causalOrder(await rowsQuery, conversationId);
   const spoken = rows.filter((m) => !SILENT_KINDS.includes(m.kind) && !(m.direction === 'out' && m.status === 'failed'));
   const last = spoken[spoken.length - 1];
   // Nothing new from the customer since our (or the team's) last word: nothing to answer.
