@@ -173,18 +173,20 @@ export async function unanswered(k: Knex, workspaceId: string): Promise<string[]
 }
 
 /**
- * AI/system replies that answer the same last inbound message as another reply of the same
- * conversation: "two answers to one question". The last inbound before a reply is found by
- * store order, independently of the idempotency key the app computed.
+ * Inbound messages that got more than one AI reply. A reply's key names the message it answered
+ * (`turn:<conversation>:<message id>`, `holding:turn:…`); arrival order alone is not enough, since
+ * a reply can be stored after a customer message it never saw (that message then gets its own
+ * reply: two replies after it in arrival order, but one answer each). Replies without such a key
+ * fall back to the inbound message stored just before them.
  */
 export async function doubleAnswers(k: Knex, workspaceId: string): Promise<Array<{ conversation_id: string; inbound: string; n: number }>> {
   const r = await k.raw(
-    `SELECT o.conversation_id, prev.id AS inbound, count(*)::int AS n
+    `SELECT o.conversation_id, coalesce(substring(o.idempotency_key from 'turn:[^:]+:(.+)$'), prev.id::text) AS inbound, count(*)::int AS n
        FROM messages o
-       JOIN LATERAL (SELECT i.id FROM messages i WHERE i.conversation_id = o.conversation_id AND i.direction = 'in' AND i.stored_at < o.stored_at
+       LEFT JOIN LATERAL (SELECT i.id FROM messages i WHERE i.conversation_id = o.conversation_id AND i.direction = 'in' AND i.stored_at < o.stored_at
                      ORDER BY i.stored_at DESC, i.id DESC LIMIT 1) prev ON true
       WHERE o.workspace_id = ? AND o.direction = 'out' AND o.author IN ('ai', 'system') AND o.status <> 'failed'
-      GROUP BY o.conversation_id, prev.id HAVING count(*) > 1`,
+      GROUP BY 1, 2 HAVING count(*) > 1`,
     [workspaceId],
   );
   return r.rows;
