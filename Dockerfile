@@ -2,7 +2,9 @@
 FROM node:22-slim AS deps
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci --omit=dev --no-audit --no-fund
+# npm install (not npm ci): the lock made on our build machines cannot list other platforms'
+# optional binaries, which npm ci insists on (see .ci/run). Versions are still the locked ones.
+RUN npm install --omit=dev --no-audit --no-fund
 
 FROM node:22-slim
 ENV NODE_ENV=production PORT=3000 DATA_DIR=/data
