@@ -1,4 +1,4 @@
-import crypto from 'node:crypto';
+import { signMetaBody } from '../channels/meta/signature';
 import { Client } from 'pg';
 import pino from 'pino';
 import { COURIER_IDS, courierEnvName, parseConfig, type Config } from '../src/config';
@@ -70,7 +70,7 @@ export function benchConfig(databaseUrl: string, env: Record<string, string> = {
 export const silentLogger = () => pino({ level: 'silent' });
 
 export function sign(body: string, secret = APP_SECRET): string {
-  return `sha256=${crypto.createHmac('sha256', secret).update(body).digest('hex')}`;
+  return signMetaBody(body, secret);
 }
 
 /** A WhatsApp text message webhook as Meta sends it (non-ASCII escaped as \uXXXX). */

@@ -8,6 +8,8 @@ import { courierWebhookView, saveCourierWebhookSecret } from './tracking';
 
 const Id = z.object({ id: z.string() });
 const courierParam = z.object({ courier: z.string().min(1).max(40) });
+export const CourierWebhookSecretPut = z.object({ secret: z.string().trim().min(8, 'secret: paste the signing secret from the courier dashboard').max(500) });
+export const ReturnRiskQuery = z.object({ phone: z.string().min(6).max(40) });
 
 /** Booking by hand, labels, tracking webhook set-up, delivery notifications and return risk. */
 export const shipmentRoutes: RouteModule = (router, ctx) => {
@@ -30,7 +32,7 @@ export const shipmentRoutes: RouteModule = (router, ctx) => {
   });
 
   router.put('/couriers/:courier/webhook', requireRole('admin'), async (req, res) => {
-    const { secret } = z.object({ secret: z.string().trim().min(8, 'secret: paste the signing secret from the courier dashboard').max(500) }).parse(req.body ?? {});
+    const { secret } = CourierWebhookSecretPut.parse(req.body ?? {});
     res.json({ webhook: await saveCourierWebhookSecret(ctx, workspaceOf(req), courierParam.parse(req.params).courier, secret) });
   });
 
@@ -43,7 +45,7 @@ export const shipmentRoutes: RouteModule = (router, ctx) => {
   });
 
   router.get('/customers/return-risk', async (req, res) => {
-    const { phone } = z.object({ phone: z.string().min(6).max(40) }).parse(req.query);
+    const { phone } = ReturnRiskQuery.parse(req.query);
     res.json({ return_risk: await getReturnRisk(ctx, workspaceOf(req), phone) });
   });
 };

@@ -4,6 +4,7 @@ import { AgentSettingsPut } from '../agent/settings';
 import { ProductInput, ProductPatch } from '../catalog/products';
 import { ConnectChannelInput } from '../conversations/channel-accounts';
 import { CreateEndpointInput } from '../merchant-webhooks/endpoints';
+import { CourierWebhookSecretPut, ReturnRiskQuery } from '../shipping/shipment-routes';
 import { ORDER_STATUSES } from '../orders/status';
 import { ConnectSheetInput } from '../sheets/connection';
 import { ShippingSettingsPut } from '../shipping/notify';
@@ -174,8 +175,7 @@ export const OPERATIONS: Record<string, Partial<Record<Method, Operation>>> = {
     get: {
       summary: 'How often orders to this phone number came back',
       tag: 'orders',
-      // Mirrors the inline schema in src/shipping/shipment-routes.ts (not exported there yet).
-      query: z.object({ phone: z.string().min(6).max(40) }),
+      query: ReturnRiskQuery,
       ok: ok('Return risk', wrap('return_risk', anyObject)),
     },
   },
@@ -217,8 +217,7 @@ export const OPERATIONS: Record<string, Partial<Record<Method, Operation>>> = {
       summary: 'Save the courier\'s webhook signing secret (write-only)',
       tag: 'couriers',
       role: 'admin',
-      // Mirrors the inline schema in src/shipping/shipment-routes.ts (not exported there yet).
-      body: z.object({ secret: z.string().trim().min(8).max(500) }),
+      body: CourierWebhookSecretPut,
       ok: ok('Webhook', wrap('webhook', anyObject)),
     },
   },

@@ -1,4 +1,5 @@
 import crypto from 'node:crypto';
+import { signMetaBody } from '../../channels/meta/signature';
 import { startFakeAnthropic, type FakeAnthropic, type FakeRequest } from '../fakes/anthropic-server';
 import { FakeGraph } from '../fakes/graph-server';
 import { newWorkspace, startTestApp, type TestApp } from '../support/harness';
@@ -24,8 +25,7 @@ export async function sendWhatsApp(t: TestApp, pnid: string, from: string, text:
       },
     ],
   });
-  const sig = crypto.createHmac('sha256', 'test-app-secret').update(body).digest('hex');
-  await t.http().post('/webhooks/meta').set('content-type', 'application/json').set('x-hub-signature-256', `sha256=${sig}`).send(body).expect(200);
+  await t.http().post('/webhooks/meta').set('content-type', 'application/json').set('x-hub-signature-256', signMetaBody(body, 'test-app-secret')).send(body).expect(200);
   return id;
 }
 
