@@ -21,9 +21,16 @@ let spawned = 0;
 /**
  * BENCH_CHILD_LOG_DIR=<dir> keeps each child's output in <dir>/<n>-<entry>.log, to see why a
  * process misbehaved under load (run with LOG_LEVEL-raising env in the suite if needed).
+ * BENCH_PROFILE_DIR=<dir> writes a V8 CPU profile of each child into <dir> when it exits (open it
+ * in Chrome DevTools), to see where a figure's time goes.
  */
 function spawnEntry(entry: string, env: Record<string, string>): ChildProcess {
-  const child = spawn(TSX, [path.join(ROOT, entry)], { cwd: ROOT, env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const profileDir = process.env.BENCH_PROFILE_DIR;
+  // Node refuses --cpu-prof in NODE_OPTIONS: run node itself, with tsx as a loader (as npm start does).
+  const [cmd, args] = profileDir
+    ? [process.execPath, ['--cpu-prof', `--cpu-prof-dir=${path.resolve(profileDir)}`, '--import', 'tsx', path.join(ROOT, entry)]]
+    : [TSX, [path.join(ROOT, entry)]];
+  const child = spawn(cmd, args, { cwd: ROOT, env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   const dir = process.env.BENCH_CHILD_LOG_DIR;
   if (dir) {
     fs.mkdirSync(dir, { recursive: true });

@@ -1,3 +1,4 @@
+import { DEFAULT_TURN_CONCURRENCY } from '../src/config';
 import type { ChildProcess } from 'node:child_process';
 import { Client } from 'pg';
 import { epochMs } from './arrivals';
@@ -81,7 +82,7 @@ export async function benchScaleOut(): Promise<Section> {
     const two = median(rates[2]!);
     return {
       title: 'Scale-out: worker processes on one Postgres',
-      method: `One WAKIL_ROLE=web process + 1 or 2 WAKIL_ROLE=worker processes (4 turn workers each), zero-latency fake model. Per round a backlog of ${BACKLOG} new conversations is stored, then its turn jobs are released at once; turns/s = ${BACKLOG} / (release → last reply at the fake Graph). Rounds ${ROUNDS.join(', ')} workers after a warm-up round (median per setting). Duplicates: Graph sends per conversation beyond one, over all ${perCustomer.size} conversations.`,
+      method: `One WAKIL_ROLE=web process + 1 or 2 WAKIL_ROLE=worker processes (${DEFAULT_TURN_CONCURRENCY} turn workers each, the AGENT_TURN_CONCURRENCY default), zero-latency fake model. Per round a backlog of ${BACKLOG} new conversations is stored, then its turn jobs are released at once; turns/s = ${BACKLOG} / (release → last reply at the fake Graph). Rounds ${ROUNDS.join(', ')} workers after a warm-up round (median per setting). Duplicates: Graph sends per conversation beyond one, over all ${perCustomer.size} conversations.`,
       figures: [
         { name: 'turns per second, 2 workers', value: Number(two.toFixed(1)), unit: 'turns/s', baseline: { name: '1 worker', value: Number(one.toFixed(1)) }, ratio: two / one, note: `rounds: 1 worker ${rates[1]!.map((r) => r.toFixed(1)).join(', ')}; 2 workers ${rates[2]!.map((r) => r.toFixed(1)).join(', ')}` },
         { name: 'duplicate replies', value: duplicates, unit: 'count', goal: '0', met: duplicates === 0 },

@@ -133,3 +133,35 @@ export abstract class Channel {
   /** A cheap authenticated Graph call that proves the token can see the account. */
   abstract testConnection(graph: GraphClient, accountId: string): Promise<{ displayName?: string }>;
 }
+
+/** What Meta says about our app's webhook subscription on one account. */
+export interface WebhookSubscription {
+  subscribed: boolean;
+  /** Fields our app receives for this account (empty when not subscribed). */
+  fields: string[];
+  /** Fields of `webhookFields` it does not receive. */
+  missing: string[];
+}
+
+/**
+ * A channel whose account (Messenger Page, Instagram account) must subscribe our app before its
+ * webhooks reach us. Meta also unsubscribes the app after about 1 h of failed deliveries and only
+ * a new subscribe call restores it (meta-channels.md §4.7). WhatsApp subscribes per WABA, which
+ * we do not store, so it is not one of these.
+ */
+export interface WebhookSubscriber {
+  /** The webhook fields whose events parseWebhook turns into InboundEvents; what subscribe asks for. */
+  readonly webhookFields: readonly string[];
+  /**
+   * Subscribes the token's app to the account for `webhookFields` plus `keep` (fields already
+   * subscribed that must not be dropped). Idempotent. Throws ProviderError on refusal.
+   */
+  subscribe(graph: GraphClient, accountId: string, keep?: readonly string[]): Promise<void>;
+  /** Whether the token's app is subscribed to the account, with which fields. One Graph read. */
+  subscription(graph: GraphClient, accountId: string): Promise<WebhookSubscription>;
+}
+
+export function isWebhookSubscriber(c: Channel): c is Channel & WebhookSubscriber {
+  const s = c as Partial<WebhookSubscriber>;
+  return Array.isArray(s.webhookFields) && typeof s.subscribe === 'function' && typeof s.subscription === 'function';
+}

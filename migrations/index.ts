@@ -8,6 +8,7 @@ import * as privacy from './20261123_060_privacy';
 import * as merchantWebhooks from './20261123_061_merchant_webhooks';
 import * as apiUsage from './20261123_062_api_usage';
 import * as billing from './20261123_063_billing';
+import * as replyParts from './20261123_064_reply_parts';
 import * as couriers from './20261123_030_couriers';
 import * as shipping from './20261123_031_shipping';
 
@@ -27,4 +28,5 @@ export const MIGRATIONS: Array<[string, Knex.Migration]> = [
   ['20261123_061_merchant_webhooks', merchantWebhooks],
   ['20261123_062_api_usage', apiUsage],
   ['20261123_063_billing', billing],
+  ['20261123_064_reply_parts', replyParts],
 ];

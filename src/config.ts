@@ -17,6 +17,8 @@ const optionalString = z
 const url = z.url({ message: 'must be a URL (http:// or https://)' });
 const optionalUrl = optionalString.pipe(url.optional());
 const int = (dflt: number, min = 0) => z.coerce.number().int().min(min).default(dflt);
+/** AGENT_TURN_CONCURRENCY's default (the benchmarks describe the process they measure with it). */
+export const DEFAULT_TURN_CONCURRENCY = 8;
 
 const EnvSchema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
@@ -43,6 +45,9 @@ const EnvSchema = z.object({
   AGENT_MAX_TOOL_ITERATIONS: int(6, 1),
   AGENT_HISTORY_MESSAGES: int(30, 4),
   AGENT_MAX_TOKENS: int(1024, 64),
+  // Conversation turns one process runs at once. A turn mostly waits (the model, WhatsApp's pacing
+  // between two messages to one customer), so this bounds throughput: ~concurrency / model latency.
+  AGENT_TURN_CONCURRENCY: int(DEFAULT_TURN_CONCURRENCY, 1),
   // One nudge when a customer goes quiet before confirming (0 = off). Decimals allowed (tests use seconds).
   AGENT_FOLLOW_UP_MINUTES: z.coerce.number().min(0).default(60),
   // A pending order is reminded once, then expired (decimals allowed, for tests).
@@ -62,6 +67,9 @@ const EnvSchema = z.object({
   // How often idle job workers look for new jobs. pg-boss 10 polls no faster than 500 ms; below
   // that the queue wakes its workers itself (one fetch query per worker per tick: costs idle load).
   JOBS_POLL_INTERVAL_MS: int(500, 10),
+  // Workers wake on Postgres LISTEN/NOTIFY the moment a job is ready (src/jobs/wakeups.ts). Turn it
+  // off behind a transaction-pooling proxy (PgBouncer), where LISTEN cannot work: polling remains.
+  JOBS_LISTEN: z.enum(['true', 'false']).default('true').transform((v) => v === 'true'),
   // A running job no live worker process holds for this long is failed and retried (src/jobs/liveness.ts).
   JOB_LEASE_GRACE_SECONDS: int(20, 1),
   // Days after an order closes before its customer's name, phone and address are erased.
@@ -115,6 +123,7 @@ export interface Config {
   anthropic: { apiKey?: string; baseUrl?: string; model: string };
   agent: {
     debounceMs: number;
+    turnConcurrency: number;
     humanPauseMinutes: number;
     maxModelAttempts: number;
     maxToolIterations: number;
@@ -131,7 +140,7 @@ export interface Config {
   retention: { orderPiiDays: number };
   webhooks: { allowLoopback: boolean };
   api: { rateLimitPerMinute: number };
-  jobs: { pollIntervalMs: number; leaseGraceSeconds: number };
+  jobs: { pollIntervalMs: number; leaseGraceSeconds: number; listen: boolean };
   sheets: { rootUrl: string; pollSeconds: number; syncDelayMs: number };
   chargily: { baseUrl: string; secretKey?: string };
   /** DZD per USD, for AI cost and ROI in the stats. */
@@ -200,6 +209,7 @@ export function parseConfig(source: Record<string, string | undefined>): Config 
       maxToolIterations: e.AGENT_MAX_TOOL_ITERATIONS,
       historyMessages: e.AGENT_HISTORY_MESSAGES,
       maxTokens: e.AGENT_MAX_TOKENS,
+      turnConcurrency: e.AGENT_TURN_CONCURRENCY,
       anthropicMaxRetries: e.ANTHROPIC_MAX_RETRIES,
       pricesJson: e.AGENT_PRICES,
       followUpMinutes: e.AGENT_FOLLOW_UP_MINUTES,
@@ -209,7 +219,7 @@ export function parseConfig(source: Record<string, string | undefined>): Config 
     retention: { orderPiiDays: e.ORDER_PII_RETENTION_DAYS },
     webhooks: { allowLoopback: e.WEBHOOKS_ALLOW_LOOPBACK },
     api: { rateLimitPerMinute: e.API_RATE_LIMIT_PER_MINUTE },
-    jobs: { pollIntervalMs: e.JOBS_POLL_INTERVAL_MS, leaseGraceSeconds: e.JOB_LEASE_GRACE_SECONDS },
+    jobs: { pollIntervalMs: e.JOBS_POLL_INTERVAL_MS, leaseGraceSeconds: e.JOB_LEASE_GRACE_SECONDS, listen: e.JOBS_LISTEN },
     sheets: { rootUrl: e.GOOGLE_SHEETS_ROOT_URL, pollSeconds: e.SHEETS_POLL_SECONDS, syncDelayMs: e.SHEETS_SYNC_DELAY_MS },
     chargily: { baseUrl: e.CHARGILY_BASE_URL, secretKey: e.CHARGILY_SECRET_KEY },
     usdDzdRate: e.USD_DZD_RATE,

@@ -28,6 +28,8 @@ export async function createContext(config: Config, logger: Logger, opts: { migr
   const vault = new Vault(db.knex, loadKeyring(config, logger));
   const jobs = new JobQueue(db, logger, {
     pollIntervalMs: config.jobs.pollIntervalMs,
+    databaseUrl: config.databaseUrl,
+    listen: config.jobs.listen,
     lease: config.databaseUrl ? { databaseUrl: config.databaseUrl, graceSeconds: config.jobs.leaseGraceSeconds } : undefined,
   });
   const metrics = createMetrics();

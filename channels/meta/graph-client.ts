@@ -1,4 +1,6 @@
+import crypto from 'node:crypto';
 import axios, { type AxiosInstance, isAxiosError } from 'axios';
+import { z } from 'zod';
 import { ProviderError } from '../../src/errors';
 
 // Classification on the Graph error code, never on message text (meta-channels.md §3.7, §4.4, §4.5).
@@ -57,9 +59,9 @@ export class GraphClient {
     });
   }
 
-  async post<T>(path: string, body: unknown): Promise<T> {
+  async post<T>(path: string, body: unknown, params?: Record<string, string>): Promise<T> {
     try {
-      return (await this.http.post<T>(path, body)).data;
+      return (await this.http.post<T>(path, body, { params })).data;
     } catch (err) {
       throw toProviderError(err);
     }
@@ -72,6 +74,59 @@ export class GraphClient {
       throw toProviderError(err);
     }
   }
+}
+
+// `GET /app` with a user or Page token answers the app that token was issued to; cached per token
+// (hashed) so a healthy subscription check costs one Graph call after the first.
+const AppNode = z.object({ id: z.union([z.string(), z.number()]).transform(String) });
+const appIdByToken = new Map<string, string>();
+const APP_ID_CACHE_MAX = 10_000;
+
+/** The id of the Meta app the client's token belongs to: the app whose webhooks a subscription feeds. */
+export async function tokenAppId(graph: GraphClient): Promise<string> {
+  const key = crypto.createHash('sha256').update(`${graph.opts.baseUrl}\u0000${graph.opts.token}`).digest('hex');
+  const known = appIdByToken.get(key);
+  if (known) return known;
+  const r = AppNode.safeParse(await graph.get('/app'));
+  if (!r.success) throw new ProviderError('meta', 'Meta: unexpected answer to GET /app (no app id)', true);
+  if (appIdByToken.size >= APP_ID_CACHE_MAX) appIdByToken.clear();
+  appIdByToken.set(key, r.data.id);
+  return r.data.id;
+}
+
+/**
+ * `GET /{page-id|ig-id}/subscribed_apps`: one Application node per subscribed app, with the
+ * fields it receives (Graph API reference › Page › subscribed_apps).
+ */
+const SubscribedApps = z.object({
+  data: z.array(z.object({ id: z.union([z.string(), z.number()]).transform(String), subscribed_fields: z.array(z.string()).optional() }).passthrough()),
+});
+
+export interface AppSubscriptionState {
+  subscribed: boolean;
+  /** Fields the token's app receives for this account (empty when not subscribed). */
+  fields: string[];
+  /** Wanted fields it does not receive. */
+  missing: string[];
+}
+
+/** Whether the token's app is subscribed to `accountId`'s webhooks, and to which of `wanted`. */
+export async function readAppSubscription(graph: GraphClient, accountId: string, wanted: readonly string[]): Promise<AppSubscriptionState> {
+  const appId = await tokenAppId(graph);
+  const r = SubscribedApps.safeParse(await graph.get(`/${accountId}/subscribed_apps`));
+  if (!r.success) throw new ProviderError('meta', 'Meta: unexpected answer to GET subscribed_apps', true);
+  const ours = r.data.data.find((a) => a.id === appId);
+  const fields = ours?.subscribed_fields ?? [];
+  return { subscribed: !!ours, fields, missing: wanted.filter((f) => !fields.includes(f)) };
+}
+
+/**
+ * `POST /{page-id|ig-id}/subscribed_apps?subscribed_fields=a,b` subscribes the token's app
+ * (meta-channels.md §2.6, §4.7); needs pages_manage_metadata on a Page. Answers `{ success: true }`.
+ */
+export async function subscribeApp(graph: GraphClient, accountId: string, fields: readonly string[]): Promise<void> {
+  const r = await graph.post<{ success?: unknown }>(`/${accountId}/subscribed_apps`, undefined, { subscribed_fields: [...new Set(fields)].join(',') });
+  if (r?.success !== true && r?.success !== 'true') throw new ProviderError('meta', 'Meta: the webhook subscription was not confirmed', true);
 }
 
 /**

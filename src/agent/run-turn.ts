@@ -110,25 +110,27 @@ export async function answerConversation(ctx: AppContext, data: TurnJobData, opt
       return { status: 'skipped', reason: allowance.reason };
     }
   }
-  const inboundAtStart = await inboundCount(ctx, conversationId);
   const turnKey = `turn:${conversationId}:${last.id}`;
 
   let freshStart = spoken.length - 1;
   while (freshStart > 0 && spoken[freshStart - 1]!.direction === 'in') freshStart--;
   const fresh = spoken.slice(freshStart);
   const freshIds = new Set(fresh.map((m) => m.id));
-  await fetchPendingImages(ctx, workspaceId, fresh);
   const lang: Lang = detectLanguage(fresh.map((m) => m.text ?? '').join(' '), conv.workspace_language === 'ar' ? 'ar' : 'fr');
 
-  const settings = await getAgentSettings(ctx.knex, workspaceId);
-  const base = await buildRequestBase(ctx, workspaceId, settings);
-  const turns = await buildTurns(ctx, workspaceId, rows, freshIds, conv.summary);
+  // Independent reads, side by side: each is a round trip, and they were most of a turn's own time.
+  const [inboundAtStart, settings, orders, priorCalls] = await Promise.all([
+    inboundCount(ctx, conversationId),
+    getAgentSettings(ctx.knex, workspaceId),
+    // The customer's own orders: ids the tools need, and amounts the server already computed.
+    listOrders(ctx.knex, workspaceId, { conversationId, limit: 5 }),
+    ctx.knex('agent_tool_calls').where({ workspace_id: workspaceId, conversation_id: conversationId }).select('amounts'),
+    fetchPendingImages(ctx, workspaceId, fresh),
+  ]);
+  const [base, turns] = await Promise.all([buildRequestBase(ctx, workspaceId, settings), buildTurns(ctx, workspaceId, rows, freshIds, conv.summary)]);
   const historyEnd = turns.length - 2; // the last turn is the customer's new message(s)
 
-  // The customer's own orders: ids the tools need, and amounts the server already computed.
-  const orders = await listOrders(ctx.knex, workspaceId, { conversationId, limit: 5 });
   const allowed = new Set<number>();
-  const priorCalls = await ctx.knex('agent_tool_calls').where({ workspace_id: workspaceId, conversation_id: conversationId }).select('amounts');
   for (const c of priorCalls) for (const a of c.amounts as number[]) allowed.add(a);
   for (const o of orders) amountsInToolResult({ total: o.total, subtotal: o.subtotal, delivery_fee: o.delivery_fee, items: o.items }, allowed);
   const context = orders.length

@@ -3,6 +3,7 @@ import { channelFor } from '../../channels/registry';
 import type { AppContext } from '../context';
 import { conflict, notFound, ProviderError } from '../errors';
 import { graphFor } from './channel-access';
+import { subscribeOnConnect } from './channel-subscriptions';
 
 export const ConnectChannelInput = z.object({
   kind: z.enum(['whatsapp', 'messenger', 'instagram']),
@@ -23,7 +24,7 @@ export async function listChannels(ctx: AppContext, workspaceId: string) {
  * connected to another workspace is a conflict: webhooks route by external id, so one owner.
  */
 export async function connectChannel(ctx: AppContext, workspaceId: string, input: ConnectChannelInput) {
-  return ctx.knex.transaction(async (trx) => {
+  const saved = await ctx.knex.transaction(async (trx) => {
     const existing = await trx('channels').where({ kind: input.kind, external_id: input.external_id }).forUpdate().first('id', 'workspace_id');
     if (existing && existing.workspace_id !== workspaceId) {
       throw conflict(`This ${input.kind} account is already connected to another workspace`);
@@ -42,9 +43,13 @@ export async function connectChannel(ctx: AppContext, workspaceId: string, input
       id = row.id;
     }
     await ctx.vault.put(workspaceId, 'meta_token', id, input.access_token, trx);
-    const channel = await trx('channels').where({ id }).first(PUBLIC_COLS);
-    return { channel, created: !existing };
+    return { id, created: !existing };
   });
+  // After the commit: the token must be in the vault, and a Graph call must not hold the row lock.
+  // Messenger/Instagram webhooks only arrive once our app is subscribed to the Page/IG account.
+  await subscribeOnConnect(ctx, { id: saved.id, workspace_id: workspaceId, kind: input.kind, external_id: input.external_id });
+  const channel = await ctx.knex('channels').where({ id: saved.id, workspace_id: workspaceId }).first(PUBLIC_COLS);
+  return { channel, created: saved.created };
 }
 
 /**

@@ -2,8 +2,7 @@ import type { Knex } from 'knex';
 import type { InboundEvent } from '../../channels/contract';
 import { channelForObject } from '../../channels/registry';
 import type { AppContext } from '../context';
-import { MEDIA_JOB } from './media';
-import { enqueueTurn } from './turn-queue';
+import { eventTime, inboundWriter, type MessageEvent } from './inbound-writer';
 
 type Outcome = 'stored' | 'duplicate' | 'unknown_account' | 'ignored' | 'status' | 'echo_ours' | 'human_echo';
 export interface IngestSummary {
@@ -34,19 +33,23 @@ export async function ingestMetaWebhook(ctx: AppContext, body: unknown): Promise
   if (!adapter) return summary;
   const events = adapter.parseWebhook(body).map((e) => clean(e));
   summary.events = events.length;
+  // Messages go to the batched writer together (it routes them itself); the rest in order.
+  const messages = events.filter((e): e is MessageEvent => e.type === 'message');
+  const stored = await Promise.all(messages.map((ev) => inboundWriter(ctx).store(ev)));
+  const storedOutcome = new Map<InboundEvent, Outcome>(messages.map((ev, i) => [ev, stored[i]!]));
   const routes = new Map<string, RoutedChannel | null>();
-  for (const ev of events) {
+  const applyOther = async (ev: Exclude<InboundEvent, MessageEvent>): Promise<Outcome> => {
     let ch = routes.get(ev.accountId);
     if (ch === undefined) {
       ch = await route(ctx.knex, ev.channel, ev.accountId);
       routes.set(ev.accountId, ch);
     }
-    let outcome: Outcome;
-    if (!ch) outcome = 'unknown_account';
-    else if (!ch.usable) outcome = 'ignored';
-    else if (ev.type === 'message') outcome = await storeMessage(ctx, ch, ev);
-    else if (ev.type === 'status') outcome = await applyStatus(ctx, ch, ev);
-    else outcome = await applyEcho(ctx, ch, ev);
+    if (!ch) return 'unknown_account';
+    if (!ch.usable) return 'ignored';
+    return ev.type === 'status' ? applyStatus(ctx, ch, ev) : applyEcho(ctx, ch, ev);
+  };
+  for (const ev of events) {
+    const outcome = ev.type === 'message' ? storedOutcome.get(ev)! : await applyOther(ev);
     summary.outcomes[outcome] = (summary.outcomes[outcome] ?? 0) + 1;
     ctx.metrics.webhookEvents.inc({ source: `meta_${ev.channel}`, outcome });
   }
@@ -66,7 +69,9 @@ async function route(k: Knex, kind: string, accountId: string): Promise<RoutedCh
 async function upsertThread(trx: Knex.Transaction, ch: RoutedChannel, c: { externalId: string; waId?: string; name?: string; username?: string }) {
   if (c.waId) {
     // One WhatsApp person, two possible keys (BSUID or phone; coexistence echoes carry only the
-    // phone): keep whichever key we met first so the thread is not split in two.
+    // phone): keep whichever key we met first so the thread is not split in two. Inbound
+    // messages apply the same rule in SQL (`prior` in src/conversations/inbound-writer.ts).
+    // Only echoes come through here now.
     const prior = await trx('customers').where({ channel_id: ch.id, wa_id: c.waId }).whereNot({ external_id: c.externalId }).first('external_id');
     if (prior) c = { ...c, externalId: prior.external_id };
   }
@@ -84,8 +89,8 @@ async function upsertThread(trx: Knex.Transaction, ch: RoutedChannel, c: { exter
     .insert({ workspace_id: ch.workspace_id, channel_id: ch.id, customer_id: customer.id })
     .onConflict(['channel_id', 'customer_id'])
     .merge({ updated_at: trx.fn.now() })
-    .returning(['id', 'referral']);
-  return { customerId: customer.id as string, conversationId: conversation.id as string, referral: conversation.referral as unknown };
+    .returning('id');
+  return { customerId: customer.id as string, conversationId: conversation.id as string };
 }
 
 /**
@@ -104,63 +109,6 @@ function clean<T>(v: T): T {
   return v;
 }
 
-/** Meta's timestamp, not arrival time (retries arrive late), but never in the future. */
-const eventTime = (d: Date) => new Date(Math.min(d.getTime(), Date.now()));
-
-/** Thrown inside the transaction to roll it back when the message turns out to be a redelivery. */
-class Duplicate extends Error {}
-
-async function storeMessage(ctx: AppContext, ch: RoutedChannel, ev: Extract<InboundEvent, { type: 'message' }>): Promise<Outcome> {
-  // Redeliveries are common (Meta retries, duplicates): answer them without touching the thread.
-  if (await ctx.knex('messages').where({ channel_id: ch.id, provider_message_id: ev.providerMessageId }).first('id')) return 'duplicate';
-  let turnFor: string | undefined;
-  const stored = ctx.knex.transaction(async (trx) => {
-    const t = await upsertThread(trx, ch, ev.customer);
-    const payload = { ...ev.payload, ...(ev.media ? { media_ref: ev.media } : {}), ...(ev.referral ? { referral: ev.referral } : {}) };
-    const inserted = await trx('messages')
-      .insert({
-        workspace_id: ch.workspace_id, conversation_id: t.conversationId, channel_id: ch.id, direction: 'in', author: 'customer',
-        provider_message_id: ev.providerMessageId, kind: ev.kind, text: ev.text ?? null, payload: JSON.stringify(payload),
-        media: ev.media ? JSON.stringify({ status: 'pending' }) : null, status: 'received', created_at: eventTime(ev.timestamp),
-      })
-      .onConflict(['channel_id', 'provider_message_id'])
-      .ignore()
-      .returning('id');
-    // A concurrent copy won the race: roll back, so no customer or conversation is left without
-    // the message that created it.
-    if (!inserted[0]) throw new Duplicate();
-    const messageId = inserted[0].id as string;
-    const at = eventTime(ev.timestamp);
-    await trx('conversations').where({ id: t.conversationId }).update({
-      last_inbound_at: trx.raw('greatest(last_inbound_at, ?::timestamptz)', [at.toISOString()]),
-      ...(ev.referral && !t.referral ? { referral: JSON.stringify(ev.referral) } : {}),
-    });
-    // At most once a minute: every message of a busy channel updating its one row would serialise
-    // all ingest transactions on that row lock (measured by bench/ingest.ts). It is display-only.
-    await trx('channels')
-      .where({ id: ch.id })
-      .where((q) => q.whereNull('last_inbound_at').orWhere('last_inbound_at', '<', trx.raw("now() - interval '1 minute'")))
-      .update({ last_inbound_at: trx.fn.now(), updated_at: trx.fn.now() });
-    if (ev.media) await ctx.jobs.send(MEDIA_JOB, { workspaceId: ch.workspace_id, messageId }, { trx, idempotencyKey: messageId });
-    if (ev.triggersTurn) {
-      await enqueueTurn(ctx, { workspaceId: ch.workspace_id, conversationId: t.conversationId }, trx);
-      turnFor = t.conversationId;
-    }
-    return 'stored' as const;
-  });
-  const outcome = await stored.catch((e: unknown) => {
-    if (e instanceof Duplicate) return 'duplicate' as const;
-    throw e;
-  });
-  // The turn enqueued above may be a no-op: a turn already queued for this conversation absorbs
-  // it. But that queued turn can start, and read the conversation, before this transaction
-  // commits, and so never see this message (its reply, or its "newer inbound" drop, leaves the
-  // message without a turn). Enqueued again now that the message is visible: a queued turn that
-  // has not started yet takes it, or a new one queues behind the running one. The enqueue inside
-  // the transaction stays, so a crash right here still leaves a turn for the message.
-  if (turnFor) await enqueueTurn(ctx, { workspaceId: ch.workspace_id, conversationId: turnFor });
-  return outcome;
-}
 
 /** Monotonic: sent < delivered < read < failed (terminal); a late lower status changes nothing. */
 async function applyStatus(ctx: AppContext, ch: RoutedChannel, ev: Extract<InboundEvent, { type: 'status' }>): Promise<Outcome> {
@@ -184,8 +132,29 @@ async function applyStatus(ctx: AppContext, ch: RoutedChannel, ev: Extract<Inbou
         updated_at: trx.fn.now(),
       });
     }
+    if (!updated[0] && ev.status === 'failed') await failReplyPart(trx, ch, ev);
   });
   return 'status';
+}
+
+/**
+ * A later part of a split reply (its id is in payload.provider_ids, not provider_message_id) that
+ * could not be delivered: the reply is failed, or the customer would read half an answer and the
+ * merchant would never know. The other statuses of later parts change nothing: the first part's
+ * status stands for the reply.
+ */
+async function failReplyPart(trx: Knex.Transaction, ch: RoutedChannel, ev: Extract<InboundEvent, { type: 'status' }>): Promise<void> {
+  const reply = await trx('messages')
+    .where({ channel_id: ch.id, direction: 'out' })
+    .whereRaw("payload->'provider_ids' @> ?::jsonb", [JSON.stringify([ev.providerMessageId])])
+    .whereNot({ provider_message_id: ev.providerMessageId })
+    .whereNot({ status: 'failed' })
+    .first('id', 'conversation_id', 'payload');
+  if (!reply) return;
+  const part = (reply.payload.provider_ids as string[]).indexOf(ev.providerMessageId) + 1;
+  const reason = `WhatsApp could not deliver part ${part} of this reply (${ev.error?.code ?? 'unknown'}): ${ev.error?.message ?? 'failed'}`.slice(0, 500);
+  await trx('messages').where({ id: reply.id }).update({ status: 'failed', error_code: ev.error?.code ?? 'unknown', error_message: reason });
+  await trx('conversations').where({ id: reply.conversation_id }).update({ last_error: reason, updated_at: trx.fn.now() });
 }
 
 /**

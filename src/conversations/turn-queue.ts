@@ -1,4 +1,3 @@
-import type { Knex } from 'knex';
 import { z } from 'zod';
 import type { AppContext } from '../context';
 import { runTurn } from '../agent/run-turn';
@@ -21,12 +20,15 @@ export function defineTurnJob(ctx: AppContext): void {
     retryDelaySeconds: 5,
     retryBackoff: true,
     expireInSeconds: 10 * 60,
-    concurrency: 4,
+    concurrency: ctx.config.agent.turnConcurrency,
     handler: (data, job) => runTurn(ctx, data, job),
   });
 }
 
-/** Enqueues a turn, inside the caller's transaction when given (stored message ⇔ queued turn). */
-export async function enqueueTurn(ctx: AppContext, data: TurnJobData, trx?: Knex.Transaction): Promise<void> {
-  await ctx.jobs.send(TURN_JOB, data, { key: data.conversationId, startAfterMs: ctx.config.agent.debounceMs, trx });
+/**
+ * The turn job for a conversation, for JobQueue.send/sendMany: keyed by conversation (a turn
+ * already queued absorbs it) and delayed by the debounce so a burst of messages gets one answer.
+ */
+export function turnJob(ctx: AppContext, data: TurnJobData) {
+  return { name: TURN_JOB, data, key: data.conversationId, startAfterMs: ctx.config.agent.debounceMs };
 }

@@ -18,6 +18,11 @@ export interface Database {
   knex: Knex;
   kind: DatabaseKind;
   close(): Promise<void>;
+  /**
+   * PGlite only: its in-process LISTEN (Postgres listeners use a dedicated connection of their
+   * own). Returns the unlisten function.
+   */
+  listen?: (channel: string, onPayload: (payload: string) => void) => Promise<() => Promise<void>>;
 }
 
 interface RawConnection {
@@ -68,5 +73,5 @@ export async function connectDatabase(config: Pick<Config, 'databaseUrl' | 'data
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const ClientPgLite = require('knex-pglite');
   const knex = knexFactory({ client: ClientPgLite, connection: { pglite } } as Knex.Config);
-  return { knex, kind: 'pglite', close: () => knex.destroy() };
+  return { knex, kind: 'pglite', close: () => knex.destroy(), listen: (channel, onPayload) => pglite.listen(channel, onPayload) };
 }

@@ -5,6 +5,7 @@ import type { z } from 'zod';
 import { execNative, type Database } from '../db/connect';
 import type { Logger } from '../observability/logger';
 import { JobLeases } from './liveness';
+import { installWakeTrigger, JobWakeups } from './wakeups';
 
 export interface JobInfo {
   id: string;
@@ -53,8 +54,35 @@ const SCHEMA = 'pgboss';
  * hands it back for a retry; handlers are idempotent.
  */
 // eslint-disable-next-line @typescript-eslint/no-require-imports -- pg-boss ships no types for its SQL plans
-const bossPlans = require('pg-boss/src/plans') as { completeJobs(schema: string): string; failJobsById(schema: string): string };
+const bossPlans = require('pg-boss/src/plans') as {
+  completeJobs(schema: string): string;
+  failJobsById(schema: string): string;
+  fetchNextJob(schema: string): (o: { includeMetadata?: boolean; priority?: boolean; ignoreStartAfter?: boolean }) => string;
+};
 const UNAWAITED_BY_BOSS = new Set([bossPlans.completeJobs(SCHEMA), bossPlans.failJobsById(SCHEMA)]);
+
+/**
+ * pg-boss 10's fetch takes the oldest queued job and activates it; on a 'stately' queue, when that
+ * job's key already has an active job (a customer wrote again while their turn runs), activating
+ * it breaks the one-active-per-key index, pg-boss swallows the error and the worker goes back to
+ * sleep: every other conversation's turn waited behind that one. The fetch we run instead skips
+ * queued jobs whose key is active (the index stays the guard against a race between two fetches).
+ */
+const START_AFTER_CLAUSE = 'AND start_after < now()';
+const SKIP_ACTIVE_KEYS = `${START_AFTER_CLAUSE}
+        AND (policy IS DISTINCT FROM 'stately' OR NOT EXISTS (
+          SELECT 1 FROM ${SCHEMA}.job a
+           WHERE a.name = $1 AND a.state = 'active' AND a.policy = 'stately'
+             AND COALESCE(a.singleton_key, '') = COALESCE(job.singleton_key, '')))`;
+export const FETCH_REWRITES = new Map(
+  [true, false].flatMap((includeMetadata) =>
+    [true, false].map((priority) => {
+      const plan = bossPlans.fetchNextJob(SCHEMA)({ includeMetadata, priority });
+      if (!plan.includes(START_AFTER_CLAUSE)) throw new Error('pg-boss fetch plan changed: review FETCH_REWRITES in src/jobs/queue.ts');
+      return [plan, plan.replace(START_AFTER_CLAUSE, SKIP_ACTIVE_KEYS)] as const;
+    }),
+  ),
+);
 /** pg-boss 10's floor for pollingIntervalSeconds (its attorney.js asserts it). */
 const MIN_BOSS_POLL_MS = 500;
 
@@ -80,14 +108,22 @@ export class JobQueue {
   onFailure?: (job: string) => void;
   private working = false;
   private readonly workerIds: string[] = [];
+  /** Worker ids per queue, and those running a job right now (they fetch again when done). */
+  private readonly queueWorkers = new Map<string, string[]>();
+  private readonly busy = new Set<string>();
   private wakeTimer?: NodeJS.Timeout;
   private leases?: JobLeases;
+  private wakeups?: JobWakeups;
 
   constructor(
     private readonly db: Database,
     private readonly logger: Logger,
     private readonly opts: {
       pollIntervalMs?: number;
+      /** Postgres: where the wake-up listener connects (LISTEN needs a connection of its own). */
+      databaseUrl?: string;
+      /** Wake workers on NOTIFY (default); false leaves them to polling alone. */
+      listen?: boolean;
       /** Postgres only: how long a running job may go unclaimed by a live process (src/jobs/liveness.ts). */
       lease?: { databaseUrl: string; graceSeconds: number };
     } = {},
@@ -96,7 +132,7 @@ export class JobQueue {
       db: {
         executeSql: async (text: string, values?: unknown[]) => {
           try {
-            return await execNative(db.knex, text, values);
+            return await execNative(db.knex, FETCH_REWRITES.get(text) ?? text, values);
           } catch (err) {
             if (!UNAWAITED_BY_BOSS.has(text)) throw err;
             this.logger.warn({ err: { message: (err as Error).message } }, 'could not record a job outcome (database unreachable); the job will be retried');
@@ -125,6 +161,7 @@ export class JobQueue {
   async start({ work }: { work: boolean }): Promise<void> {
     if (!this.started) {
       await this.boss.start();
+      await installWakeTrigger(this.db);
       this.started = true;
     }
     for (const def of this.defs.values()) {
@@ -145,7 +182,31 @@ export class JobQueue {
       await this.recoverAbandonedJobs();
       for (const def of this.defs.values()) await this.work(def);
       this.startWakeTimer();
+      if (this.opts.listen !== false) {
+        this.wakeups = new JobWakeups(this.db, this.logger, {
+          databaseUrl: this.opts.databaseUrl,
+          onWake: (q) => this.wakeIdleWorker(q),
+          onReconnect: () => {
+            for (const q of this.queueWorkers.keys()) this.wakeIdleWorker(q);
+          },
+        });
+        await this.wakeups.start();
+      }
     }
+  }
+
+  /**
+   * A job of this queue became fetchable: one idle worker fetches now (the others keep sleeping,
+   * so a job costs one fetch, not one per worker). Busy workers fetch again as soon as they finish.
+   */
+  private wakeIdleWorker(queue: string): void {
+    const ids = this.queueWorkers.get(queue);
+    if (!ids) return;
+    const idle = ids.findIndex((id) => !this.busy.has(id));
+    if (idle < 0) return;
+    const [id] = ids.splice(idle, 1);
+    ids.push(id!); // round robin: the next wake-up goes to another idle worker
+    this.boss.notifyWorker(id!);
   }
 
   /**
@@ -218,49 +279,79 @@ export class JobQueue {
           // pg-boss sleeps out the rest of the polling interval even after finding a job, which
           // capped a process at concurrency / interval jobs per second (8 turns/s, bench/scale-out.ts)
           // with a backlog waiting. Having just found one, look for the next at once.
-          if (worker.id) this.boss.notifyWorker(worker.id);
-          for (const job of jobs) {
-            const data = def.schema.parse(job.data);
-            const info = { id: job.id, retryCount: (job as unknown as { retryCount?: number }).retryCount ?? 0 };
-            await this.leases?.hold(job.id);
-            try {
-              await def.handler(data, info);
-            } catch (err) {
-              this.onFailure?.(def.name);
-              this.logger.warn({ err, job: def.name, jobId: job.id }, 'job failed; it will be retried or dead-lettered');
-              throw err;
-            } finally {
-              await this.leases?.release(job.id);
-            }
+          if (worker.id) {
+            this.boss.notifyWorker(worker.id);
+            this.busy.add(worker.id);
+          }
+          try {
+            for (const job of jobs) await this.runOne(def, job);
+          } finally {
+            if (worker.id) this.busy.delete(worker.id);
           }
         },
       );
       worker.id = id;
       this.workerIds.push(id);
+      const forQueue = this.queueWorkers.get(def.name) ?? [];
+      forQueue.push(id);
+      this.queueWorkers.set(def.name, forQueue);
     }
+  }
+
+  private async runOne(def: JobDefinition<unknown>, job: PgBoss.JobWithMetadata<unknown>): Promise<void> {
+    const data = def.schema.parse(job.data);
+    const info = { id: job.id, retryCount: job.retryCount ?? 0 };
+    await this.leases?.hold(job.id);
+    try {
+      await def.handler(data, info);
+    } catch (err) {
+      this.onFailure?.(def.name);
+      this.logger.warn({ err, job: def.name, jobId: job.id }, 'job failed; it will be retried or dead-lettered');
+      throw err;
+    } finally {
+      await this.leases?.release(job.id);
+    }
+  }
+
+  /** A job's validated payload and pg-boss options, for send() and sendMany(). */
+  private prepare(name: string, data: unknown, opts: Omit<SendOptions, 'trx'>) {
+    const def = this.defs.get(name);
+    if (!def) throw new Error(`unknown job ${name}`);
+    return {
+      data: def.schema.parse(data) as object,
+      ...(opts.key ? { singletonKey: opts.key } : {}),
+      ...(opts.idempotencyKey ? { id: uuidFromKey(name, opts.idempotencyKey) } : {}),
+      ...(opts.startAfterMs ? { startAfter: new Date(Date.now() + opts.startAfterMs) } : {}),
+    };
   }
 
   /** Returns the job id, or null when the key or idempotency key says it already exists. */
   async send<T>(name: string, data: T, opts: SendOptions = {}): Promise<string | null> {
-    const def = this.defs.get(name);
-    if (!def) throw new Error(`unknown job ${name}`);
-    const payload = def.schema.parse(data);
-    const options: PgBoss.SendOptions & { db?: unknown } = {};
-    if (opts.key) options.singletonKey = opts.key;
-    if (opts.idempotencyKey) options.id = uuidFromKey(name, opts.idempotencyKey);
-    if (opts.startAfterMs) options.startAfter = new Date(Date.now() + opts.startAfterMs);
-    if (opts.trx) {
-      const trx = opts.trx;
-      options.db = { executeSql: (text: string, values?: unknown[]) => execNative(trx, text, values) };
-    }
+    const { data: payload, ...options } = this.prepare(name, data, opts);
+    const trx = opts.trx;
+    const db = trx ? { db: { executeSql: (text: string, values?: unknown[]) => execNative(trx, text, values) } } : {};
     try {
-      return await this.boss.send(name, payload as object, options);
+      return await this.boss.send(name, payload, { ...options, ...db } as PgBoss.SendOptions);
     } catch (err) {
       // A job with this idempotency key already exists (pg-boss inserts with ON CONFLICT on the
       // queue's unique keys; an explicit id collision surfaces as 23505 on some versions).
       if ((err as { code?: string }).code === '23505') return null;
       throw err;
     }
+  }
+
+  /**
+   * Several jobs (of any queues) in one statement. Same options as send(), except that jobs a key
+   * or idempotency key absorbs are skipped silently: there are no ids back.
+   */
+  async sendMany(jobs: Array<{ name: string; data: unknown } & Omit<SendOptions, 'trx'>>): Promise<void> {
+    if (!jobs.length) return;
+    const rows = jobs.map(({ name, data, ...opts }) => {
+      const { startAfter, ...job } = this.prepare(name, data, opts);
+      // pg-boss's batch insert takes a start time only as an ISO string ending in Z.
+      return { name, ...job, ...(startAfter ? { startAfter: startAfter.toISOString() } : {}) };
+    });
+    await this.boss.insert(rows as PgBoss.JobInsert[]);
   }
 
   /** Jobs by state per queue, for /metrics and the settings page. */
@@ -287,6 +378,8 @@ export class JobQueue {
     if (!this.started) return;
     this.started = false;
     clearInterval(this.wakeTimer);
+    await this.wakeups?.stop();
+    this.wakeups = undefined;
     await this.boss.stop({ graceful: true, wait: true, timeout: 20_000, close: false });
     await this.leases?.stop();
     this.leases = undefined;

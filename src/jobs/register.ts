@@ -2,6 +2,7 @@ import type { AppContext } from '../context';
 import { defineFollowUpJobs } from '../agent/follow-ups';
 import { defineMediaJobs } from '../conversations/media';
 import { defineTurnJob } from '../conversations/turn-queue';
+import { defineChannelSubscriptionJob } from '../conversations/channel-subscriptions';
 import { defineMerchantWebhookJobs } from '../merchant-webhooks/deliver';
 import { definePurgeJob } from '../privacy/delete-workspace';
 import { defineForgetJobs } from '../privacy/forget-customer';
@@ -23,6 +24,7 @@ export const jobModules: Array<(ctx: AppContext) => void> = [
   defineSheetJobs,
   defineShippingJobs,
   defineFollowUpJobs,
+  defineChannelSubscriptionJob,
 ];
 
 export function registerJobs(ctx: AppContext): void {

@@ -29,7 +29,16 @@ export function createMetrics() {
     labelNames: ['queue', 'state'] as const,
     registers: [registry],
   });
-  return { registry, httpRequests, webhookEvents, jobsFailed, jobs };
+  // How many inbound messages shared one write (src/conversations/inbound-writer.ts): 1 when
+  // traffic is light, more under load; a batch that fails and is retried message by message counts
+  // once per attempt.
+  const inboundBatch = new client.Histogram({
+    name: 'wakil_inbound_batch_messages',
+    help: 'Inbound messages stored per database write',
+    buckets: [1, 2, 4, 8, 16, 32, 64, 100],
+    registers: [registry],
+  });
+  return { registry, httpRequests, webhookEvents, jobsFailed, jobs, inboundBatch };
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;

@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import type { AppContext } from '../context';
 import { pendingOrderHook } from '../agent/pending-order-hook';
 import { bookingOrderHook } from '../shipping/booking-hook';
+import { cancelShipmentOrderHook } from '../shipping/cancel-hook';
 import { sheetLeadHook, sheetOrderHook } from '../sheets/hooks';
 
 export interface OrderChange {
@@ -26,6 +27,7 @@ export const orderHooks: Array<(ctx: AppContext, trx: Knex.Transaction, change: 
   sheetOrderHook,
   pendingOrderHook,
   bookingOrderHook,
+  cancelShipmentOrderHook,
 ];
 export const leadHooks: Array<(ctx: AppContext, trx: Knex.Transaction, change: LeadChange) => Promise<void>> = [
   sheetLeadHook,

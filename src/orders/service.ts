@@ -5,7 +5,7 @@ import type { AppContext } from '../context';
 import { conflict, invalidInput, notFound } from '../errors';
 import { returnRisks, type ReturnRisk } from '../shipping/return-risk';
 import { runOrderHooks } from './hooks';
-import { assertTransition, CLOSED, UNSHIPPED, type OrderStatus } from './status';
+import { assertTransition, CLOSED, parcelAwaitsPickup, UNSHIPPED, type OrderStatus } from './status';
 
 export interface ItemInput {
   product_id: string;
@@ -168,7 +168,8 @@ async function moveStock(trx: Knex.Transaction, workspaceId: string, orderId: st
 
 /**
  * The only way an order changes status: validates the move against the status table, keeps stock
- * in step (taken at confirmation, given back when a confirmed order is cancelled or returned),
+ * in step (taken at confirmation, given back when a confirmed or shipped order is cancelled or
+ * returned),
  * and runs the order hooks in the same transaction.
  */
 export async function transitionOrder(
@@ -185,6 +186,16 @@ export async function transitionOrder(
     if (!order || (opts.only && !opts.only(order))) throw notFound('Order');
     const from = order.status as OrderStatus;
     assertTransition(from, to);
+    if (from === 'shipped' && to === 'cancelled') {
+      const parcel = await trx('shipments').where({ workspace_id: workspaceId, order_id: orderId }).forUpdate().first('status', 'tracking', 'courier');
+      if (!parcelAwaitsPickup(parcel)) {
+        throw conflict(`The parcel is already with the courier (${parcel.status}): it can no longer be cancelled; the customer can refuse it at delivery, and it comes back as returned`, {
+          from,
+          to,
+          shipment_status: parcel.status,
+        });
+      }
+    }
     const patch: Record<string, unknown> = { status: to, updated_at: trx.fn.now() };
     if (to === 'confirmed') {
       await moveStock(trx, workspaceId, orderId, -1);
@@ -192,7 +203,7 @@ export async function transitionOrder(
       patch.confirmed_by = opts.confirmedBy ?? actor;
       patch.confirmed_message_id = opts.confirmedMessageId ?? null;
     }
-    if ((to === 'cancelled' && from === 'confirmed') || to === 'returned') await moveStock(trx, workspaceId, orderId, 1);
+    if ((to === 'cancelled' && from !== 'pending') || to === 'returned') await moveStock(trx, workspaceId, orderId, 1);
     if (CLOSED.includes(to)) patch.closed_at = trx.fn.now();
     await trx('orders').where({ id: orderId }).update(patch);
     await audit(trx, workspaceId, actor, `order.${to}`, orderId, { from, to });

@@ -10,6 +10,8 @@ export type SheetProblem =
   | 'rate_limited'
   | 'unavailable'
   | 'bad_range'
+  /** Not from Google: the merchant moved columns, Wakil holds its writes to that tab (header-check.ts). */
+  | 'columns_moved'
   | 'unknown';
 
 export interface ClassifiedError {

@@ -1,3 +1,4 @@
+import type { LeadStatus } from '../leads/status';
 import type { OrderStatus } from '../orders/status';
 
 /**
@@ -64,6 +65,17 @@ export const STATUS_LABELS: Record<Language, Record<OrderStatus, string>> = {
 
 export function statusLabel(lang: Language, status: string): string {
   return (STATUS_LABELS[lang] as Record<string, string>)[status] ?? status;
+}
+
+/** What Wakil writes in the Leads tab's Status column; status-words.ts reads these back too. */
+export const LEAD_STATUS_LABELS: Record<Language, Record<LeadStatus, string>> = {
+  fr: { new: 'Nouveau', contacted: 'Contacté', converted: 'Converti', lost: 'Perdu' },
+  ar: { new: 'جديد', contacted: 'تم التواصل', converted: 'تحول إلى طلب', lost: 'ضائع' },
+  en: { new: 'New', contacted: 'Contacted', converted: 'Converted', lost: 'Lost' },
+};
+
+export function leadStatusLabel(lang: Language, status: string): string {
+  return (LEAD_STATUS_LABELS[lang] as Record<string, string>)[status] ?? status;
 }
 
 const DELIVERY_LABELS: Record<Language, Record<string, string>> = {

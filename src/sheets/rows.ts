@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import { getCommune, getWilaya } from '../geo/algeria';
-import { deliveryLabel, sheetDate, statusLabel, type Language } from './layout';
+import { deliveryLabel, leadStatusLabel, sheetDate, statusLabel, type Language } from './layout';
 
 /** An order or lead to write, with the change counter read now (marked synced only up to it). */
 export interface PendingEntity {
@@ -84,12 +84,6 @@ export async function loadPendingOrders(knex: Knex, workspaceId: string, lang: L
   }));
 }
 
-const LEAD_STATUS: Record<Language, Record<string, string>> = {
-  fr: { new: 'Nouveau', contacted: 'Contacté', converted: 'Converti', lost: 'Perdu' },
-  ar: { new: 'جديد', contacted: 'تم التواصل', converted: 'تحول إلى طلب', lost: 'ضائع' },
-  en: { new: 'New', contacted: 'Contacted', converted: 'Converted', lost: 'Lost' },
-};
-
 export async function loadPendingLeads(knex: Knex, workspaceId: string, lang: Language): Promise<PendingEntity[]> {
   const rows = await knex('sheet_rows as sr')
     .join('leads as l', function () {
@@ -102,7 +96,7 @@ export async function loadPendingLeads(knex: Knex, workspaceId: string, lang: La
     .limit(BATCH)
     .select('l.id', 'l.status', 'l.created_at', 'l.customer_name', 'l.phone', 'l.wilaya_code', 'l.interest', 'sr.change_seq', 'sr.written_status', 'sr.rejected_value');
   return rows.map((r) => {
-    const status = LEAD_STATUS[lang][r.status] ?? r.status;
+    const status = leadStatusLabel(lang, r.status);
     return {
       id: r.id,
       seq: r.change_seq,

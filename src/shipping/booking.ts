@@ -7,6 +7,9 @@ import { getOrder, transitionOrder, type OrderJson } from '../orders/service';
 import { activeCourier, courierAdapter, courierDefinition } from './courier-accounts';
 import { courierCommuneFor } from './reference-sync';
 import { BOOK_JOB } from './booking-hook';
+import { enqueueShipmentCancel } from './cancel-hook';
+import { courierLeaseMs, isRefusal, retryingWords } from './courier-attempt';
+import { updateShipmentAndEmit } from './shipment-events';
 import { schedulePoll } from './tracking';
 
 export { BOOK_JOB };
@@ -22,11 +25,6 @@ export { BOOK_JOB };
  */
 const FEE_INSIDE_COD_WITH_FLAG: ReadonlySet<string> = new Set(['yalidine']);
 
-/** A lease long enough for one booking attempt (lookup + create + validate), short enough that a crashed worker does not block a retry for long. */
-function leaseMs(ctx: AppContext): number {
-  return Math.max(60_000, 4 * ctx.config.shipping.courierTimeoutMs + 10_000);
-}
-
 export type BookingOutcome =
   | { kind: 'booked'; tracking: string; order: OrderJson }
   | { kind: 'already_booked'; tracking: string; order: OrderJson }
@@ -35,12 +33,6 @@ export type BookingOutcome =
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- knex rows are untyped
 type Row = Record<string, any>;
-
-/** A refusal the merchant must fix (not retried): courier refusals, unmapped geography, bad data. */
-function isRefusal(err: unknown): err is AppError {
-  if (err instanceof ProviderError) return !err.retryable;
-  return err instanceof AppError && (err.type === 'invalid_input' || err.type === 'not_found' || err.type === 'unexpected_state');
-}
 
 /**
  * Books the order's parcel with the courier, at most once.
@@ -92,7 +84,7 @@ export async function bookShipment(
     .where((q) => q.whereNull('tracking').orWhere('needs_validation', true))
     .where((q) => q.whereNull('booking_until').orWhere('booking_until', '<', ctx.knex.fn.now()))
     .update({
-      booking_until: new Date(Date.now() + leaseMs(ctx)),
+      booking_until: new Date(Date.now() + courierLeaseMs(ctx)),
       attempts: ctx.knex.raw('attempts + 1'),
       status: ctx.knex.raw("CASE WHEN tracking IS NULL THEN 'booking' ELSE status END"),
       error: null,
@@ -145,9 +137,19 @@ export async function bookShipment(
         updated_at: ctx.knex.fn.now(),
       });
     }
-    if (booked.needsValidation && adapter.validate) await adapter.validate(booked.tracking);
+    if (booked.needsValidation && adapter.validate) {
+      // A draft can still be deleted, a validated parcel cannot (Ecotrack, NOEST): an order
+      // cancelled while its draft was being created is not validated but cancelled.
+      const latest = await ctx.knex('orders').where({ workspace_id: workspaceId, id: orderId }).first('status');
+      if (latest?.status === 'cancelled') {
+        await ctx.knex('shipments').where({ id: sid }).update({ booking_until: null, updated_at: ctx.knex.fn.now() });
+        await enqueueShipmentCancel(ctx, workspaceId, orderId, { tracking: booked.tracking });
+        return { kind: 'skipped', reason: 'order cancelled during booking; its parcel is being cancelled' };
+      }
+      await adapter.validate(booked.tracking);
+    }
 
-    await ctx.knex('shipments').where({ id: sid }).update({
+    await updateShipmentAndEmit(ctx, workspaceId, sid, {
       needs_validation: false,
       status: booked.status && booked.status !== 'created' ? booked.status : adapter.capabilities.validateStep ? 'pending_pickup' : 'created',
       error: null,
@@ -161,13 +163,11 @@ export async function bookShipment(
     return { kind: 'booked', tracking: booked.tracking, order: await getOrder(ctx.knex, workspaceId, orderId) };
   } catch (err) {
     if (isRefusal(err)) {
-      await ctx.knex('shipments').where({ id: sid }).update({ status: 'error', error: err.message.slice(0, 1000), booking_until: null, updated_at: ctx.knex.fn.now() });
+      await updateShipmentAndEmit(ctx, workspaceId, sid, { status: 'error', error: err.message.slice(0, 1000), booking_until: null, updated_at: ctx.knex.fn.now() });
       return { kind: 'refused', error: err.message, order: await getOrder(ctx.knex, workspaceId, orderId) };
     }
-    const message = err instanceof ProviderError ? err.message : 'Unexpected error while booking';
-    // Transport errors already say "we will try again"; the last attempt says who acts next.
-    const words = opts.finalAttempt ? `${message.replace(/; we will try again$/, '')}. We gave up retrying: use "Ship" on the order to try again` : message;
-    await ctx.knex('shipments').where({ id: sid }).update({ error: words.slice(0, 1000), booking_until: null, updated_at: ctx.knex.fn.now() });
+    const words = retryingWords(err, { doing: 'booking', giveUp: 'use "Ship" on the order to try again', finalAttempt: opts.finalAttempt });
+    await ctx.knex('shipments').where({ id: sid }).update({ error: words, booking_until: null, updated_at: ctx.knex.fn.now() });
     throw err;
   }
 }
@@ -177,11 +177,10 @@ async function moveToShipped(ctx: AppContext, workspaceId: string, orderId: stri
   const o = await ctx.knex('orders').where({ workspace_id: workspaceId, id: orderId }).first('status');
   if (o?.status === 'confirmed') await transitionOrder(ctx, workspaceId, orderId, 'shipped', 'courier');
   else if (o?.status === 'cancelled') {
-    // Cancelled while the courier was booking it: the parcel exists and someone must stop it.
-    const s = await ctx.knex('shipments').where({ workspace_id: workspaceId, order_id: orderId }).first('tracking', 'courier');
-    await ctx.knex('shipments')
-      .where({ workspace_id: workspaceId, order_id: orderId })
-      .update({ error: `The order was cancelled while ${s?.courier} booked parcel ${s?.tracking}: cancel that parcel with the courier` });
+    // Cancelled while the courier was booking it: the parcel exists and the cancel job stops it
+    // (or, when the courier cannot cancel, tells the merchant on the shipment to call the courier).
+    const s = await ctx.knex('shipments').where({ workspace_id: workspaceId, order_id: orderId }).first('tracking');
+    if (s?.tracking) await enqueueShipmentCancel(ctx, workspaceId, orderId, { tracking: s.tracking });
   }
 }
 

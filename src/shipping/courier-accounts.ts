@@ -103,7 +103,7 @@ export async function activeCourier(db: Knex, workspaceId: string): Promise<stri
 export async function courierAdapter(ctx: AppContext, workspaceId: string, courier: string, http?: CourierHttpOptions): Promise<CourierAdapter> {
   const def = courierDefinition(ctx, courier);
   const row = await ctx.knex('workspace_couriers').where({ workspace_id: workspaceId, courier }).first();
-  if (!row) throw notFound(`Courier '${courier}' is not connected for this shop; it`);
+  if (!row) throw new AppError('not_found', `Courier '${courier}' is not connected for this shop`);
   const credentials = await ctx.vault.get(workspaceId, 'courier_credentials', courier);
   if (!credentials) throw new AppError('unexpected_state', `No credentials are stored for ${def.displayName}: save them again in the courier settings`);
   const settings = def.settingsSchema.parse(row.settings ?? {});

@@ -5,6 +5,7 @@ import type { AppContext } from '../context';
 import { notFound, unauthorized } from '../errors';
 import { transitionOrder } from '../orders/service';
 import { courierAdapter, courierDefinition, couriersOf } from './courier-accounts';
+import { emitShipmentUpdated } from './shipment-events';
 
 export const POLL_JOB = 'shipment.poll';
 export const NOTIFY_JOB = 'shipment.notify';
@@ -60,6 +61,7 @@ export async function applyShipmentState(ctx: AppContext, workspaceId: string, s
     const patch: Record<string, unknown> = { history: JSON.stringify(history), updated_at: trx.fn.now() };
     if (!stale) Object.assign(patch, { status: u.status, raw_status: u.raw, status_at: at });
     await trx('shipments').where({ id: shipmentId }).update(patch);
+    if (!stale) await emitShipmentUpdated(ctx, trx, workspaceId, shipmentId);
     if (!stale && s.status !== u.status && NOTIFY_STEPS.has(u.status)) {
       const occurrence = history.filter((h) => h.status === u.status).length;
       const stepKey = `${u.status}:${occurrence}`;

@@ -5,6 +5,7 @@ import { ProductInput, ProductPatch } from '../catalog/products';
 import { ConnectChannelInput } from '../conversations/channel-accounts';
 import { CreateEndpointInput } from '../merchant-webhooks/endpoints';
 import { CourierWebhookSecretPut, ReturnRiskQuery } from '../shipping/shipment-routes';
+import { LEAD_STATUSES } from '../leads/status';
 import { ORDER_STATUSES } from '../orders/status';
 import { ConnectSheetInput } from '../sheets/connection';
 import { ShippingSettingsPut } from '../shipping/notify';
@@ -12,7 +13,7 @@ import { CourierAccountPut, TariffOverridesPut, TariffQuery } from '../shipping/
 import { CheckoutInput } from './routes/billing';
 import { ConversationQuery, HumanReply, MessageQuery, PauseBody } from './routes/conversations';
 import { communeQuery } from './routes/geo';
-import { LeadQuery, OrderQuery, OrderStatusPatch, ProductImportInput, StatsQuery } from './routes/sales';
+import { LeadQuery, LeadStatusPatch, OrderQuery, OrderStatusPatch, ProductImportInput, StatsQuery } from './routes/sales';
 import { ApiKeyInput } from './routes/workspace';
 import type { RouteModule } from './types';
 
@@ -114,6 +115,17 @@ const components = {
       ),
       description: 'The fixed order shape scripts rely on: id, status, total, items, customer, shipment.',
     },
+    Lead: obj({
+      id: { type: 'string', format: 'uuid' },
+      conversation_id: nullable({ type: 'string', format: 'uuid' }),
+      customer_name: nullable({ type: 'string' }),
+      phone: nullable({ type: 'string', description: 'E.164' }),
+      interest: { type: 'string' },
+      wilaya: nullable({ type: 'string', description: 'wilaya code, e.g. "16"' }),
+      status: { type: 'string', enum: [...LEAD_STATUSES] },
+      created_at: { type: 'string', format: 'date-time' },
+      updated_at: { type: 'string', format: 'date-time' },
+    }),
   },
 };
 
@@ -179,7 +191,15 @@ export const OPERATIONS: Record<string, Partial<Record<Method, Operation>>> = {
       ok: ok('Return risk', wrap('return_risk', anyObject)),
     },
   },
-  '/leads': { get: { summary: 'Leads captured by the agent', tag: 'orders', query: LeadQuery, ok: ok('Leads', wrap('leads', arrayOf(anyObject))) } },
+  '/leads': { get: { summary: 'Leads captured by the agent', tag: 'orders', query: LeadQuery, ok: ok('Leads', wrap('leads', arrayOf(ref('Lead')))) } },
+  '/leads/:id': {
+    patch: {
+      summary: 'Mark a lead contacted, converted or lost (the lead status table applies; a refused move is 409 conflict with the allowed ones)',
+      tag: 'orders',
+      body: LeadStatusPatch,
+      ok: ok('The lead', wrap('lead', ref('Lead'))),
+    },
+  },
   '/stats': { get: { summary: 'Orders placed in a period and what became of them: by status and per Algiers day, confirmation rate, delivered vs returned, revenue collected, AI cost (USD_DZD_RATE), ROI, conversations by channel, orders by ad', tag: 'orders', query: StatsQuery, ok: ok('Stats', wrap('stats', anyObject)) } },
   '/conversations': { get: { summary: 'Conversations, most recent first', tag: 'conversations', query: ConversationQuery, ok: ok('Conversations', wrap('conversations', arrayOf(anyObject))) } },
   '/conversations/:id/messages': {
@@ -202,6 +222,8 @@ export const OPERATIONS: Record<string, Partial<Record<Method, Operation>>> = {
   '/webhooks/:id': { delete: { summary: 'Remove a webhook endpoint', tag: 'webhooks', role: 'admin', ok: none } },
   '/webhooks/:id/deliveries': { get: { summary: 'Recent deliveries to an endpoint', tag: 'webhooks', role: 'admin', ok: ok('Deliveries', wrap('deliveries', arrayOf(anyObject))) } },
   '/billing': { get: { summary: 'Plan, usage this month and notices', tag: 'billing', ok: ok('Billing', anyObject) } },
+  '/billing/notices/:id/read': { post: { summary: 'Dismiss one notice (it stays stored, with its read time)', tag: 'billing', role: 'owner', ok: ok('How many were marked read', anyObject) } },
+  '/billing/notices/read': { post: { summary: 'Dismiss every unread notice', tag: 'billing', role: 'owner', ok: ok('How many were marked read', anyObject) } },
   '/billing/checkout': { post: { summary: 'Start a Chargily checkout for a paid plan', tag: 'billing', role: 'owner', body: CheckoutInput, ok: ok('The checkout', anyObject, 201) } },
   '/sheet': {
     get: { summary: 'The connected Google Sheet and its sync state', tag: 'sheet', ok: ok('State', anyObject) },

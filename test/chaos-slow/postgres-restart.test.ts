@@ -4,7 +4,7 @@ import { Client } from 'pg';
 import { whatsappTextBody } from '../../bench/support';
 import { signMetaBody } from '../../channels/meta/signature';
 import { generateKey } from '../../src/crypto/fernet';
-import { doubleAnswers, pendingTurns, shopAssistant, unanswered, waitUntil } from '../chaos/storm';
+import { doubleAnswers, pendingReplies, pendingTurns, shopAssistant, unanswered, waitUntil } from '../chaos/storm';
 import { startFakeAnthropic, type FakeAnthropic } from '../fakes/anthropic-server';
 import { FakeGraph } from '../fakes/graph-server';
 import { shop } from '../integration/agent-helpers';
@@ -171,8 +171,12 @@ describe('chaos: Postgres restarted under load', () => {
     expect(emptyConversations).toEqual([{ n: 0 }]);
 
     // And the worker, without a restart, answers everyone, nobody twice for one message.
-    await waitUntil(async () => (await pendingTurns(t.ctx.knex, ws)) === 0 && (await unanswered(t.ctx.knex, ws)).length === 0, 'every conversation answered', 180_000, 500).catch((e) => {
-      throw new Error(`${(e as Error).message}\n${worker.logs.slice(-15).join('\n')}`);
+    const settled = async () =>
+      (await pendingTurns(t.ctx.knex, ws)) === 0 && (await unanswered(t.ctx.knex, ws)).length === 0 && (await pendingReplies(t.ctx.knex, ws)).length === 0;
+    await waitUntil(settled, 'every conversation answered and every reply sent', 180_000, 500).catch(async (e) => {
+      const stuck = await pendingReplies(t.ctx.knex, ws);
+      const jobs = await t.ctx.knex.raw("SELECT state, count(*)::int AS n FROM pgboss.job WHERE data->>'workspaceId' = ? GROUP BY 1", [ws]);
+      throw new Error(`${(e as Error).message}\npending replies: ${JSON.stringify(stuck)}\njobs: ${JSON.stringify(jobs.rows)}\n${worker.logs.slice(-15).join('\n')}`);
     });
     expect(await doubleAnswers(t.ctx.knex, ws)).toEqual([]);
     const replies = await t.ctx.knex('messages').where({ workspace_id: ws, direction: 'out' }).select('id');

@@ -9,7 +9,7 @@ import { shop } from '../integration/agent-helpers';
 import { generateKey } from '../../src/crypto/fernet';
 import { startTestApp, type TestApp } from '../support/harness';
 import { spawnApp, stopAllApps, type AppProcess } from '../support/processes';
-import { doubleAnswers, pendingTurns, planStorm, postAll, shopAssistant, unanswered, waitUntil, type StormFigures } from './storm';
+import { doubleAnswers, pendingReplies, pendingTurns, planStorm, postAll, shopAssistant, unanswered, waitUntil, type StormFigures } from './storm';
 
 /**
  * The duplicates storm, shared by the quick (npm test) and the full (npm run test:chaos) sizes:
@@ -86,8 +86,9 @@ export function duplicatesStorm(opts: {
       expect(Object.fromEntries(statuses)).toEqual({ 200: opts.total });
 
       const drainMs = await waitUntil(
-        async () => (await pendingTurns(t.ctx.knex, ws)) === 0 && (await unanswered(t.ctx.knex, ws)).length === 0,
-        'every conversation answered and the turn queue drained',
+        async () =>
+          (await pendingTurns(t.ctx.knex, ws)) === 0 && (await unanswered(t.ctx.knex, ws)).length === 0 && (await pendingReplies(t.ctx.knex, ws)).length === 0,
+        'every conversation answered, every reply sent and the turn queue drained',
         opts.drainTimeoutMs,
       ).catch(async (e) => {
         const jobs = await t.ctx.knex.raw(

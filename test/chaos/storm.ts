@@ -160,6 +160,14 @@ export async function pendingTurns(k: Knex, workspaceId: string): Promise<number
   return r.rows[0].n as number;
 }
 
+/**
+ * Replies stored but not yet handed to Graph (status still 'pending'): a reply row is written
+ * before its send, so "answered" in the database can run a moment ahead of the Graph fake.
+ */
+export async function pendingReplies(k: Knex, workspaceId: string): Promise<Array<{ id: string; idempotency_key: string; payload: unknown; error_message: string | null }>> {
+  return k('messages').where({ workspace_id: workspaceId, direction: 'out', status: 'pending' }).select('id', 'idempotency_key', 'payload', 'error_message');
+}
+
 /** Conversations whose latest spoken message (by store order) is still the customer's. */
 export async function unanswered(k: Knex, workspaceId: string): Promise<string[]> {
   const r = await k.raw(

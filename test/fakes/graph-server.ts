@@ -27,6 +27,12 @@ export class FakeGraph {
   readonly media = new Map<string, { bytes: Buffer; mime: string }>();
   readonly tokens = new Set<string>(); // empty = any token accepted
   baseUrl = '';
+  /** The Meta app every token belongs to (`GET /app`). */
+  readonly appId = '987654321012345';
+  /** Page / IG account id → app id → subscribed fields (`/{id}/subscribed_apps`). */
+  readonly subscribedApps = new Map<string, Map<string, string[]>>();
+  /** Accounts whose token lacks pages_manage_metadata: subscribed_apps answers (#200). */
+  readonly refuseSubscriptions = new Set<string>();
 
   async start(): Promise<this> {
     this.server = http.createServer((req, res) => this.handle(req, res));
@@ -47,6 +53,16 @@ export class FakeGraph {
 
   static graphError(code: number, message: string, status = 400, subcode?: number): ScriptedReply {
     return { status, body: { error: { message, type: 'OAuthException', code, ...(subcode ? { error_subcode: subcode } : {}), fbtrace_id: 'AbCdEf123' } } };
+  }
+
+  /** Our app's subscribed fields on an account, or undefined when it is not subscribed. */
+  subscription(accountId: string): string[] | undefined {
+    return this.subscribedApps.get(accountId)?.get(this.appId);
+  }
+
+  /** What Meta does after ~1 h of failed deliveries ("Webhooks Disabled"): our app is unsubscribed. */
+  dropSubscription(accountId: string): void {
+    this.subscribedApps.get(accountId)?.delete(this.appId);
   }
 
   sends(accountPath?: string): RecordedRequest[] {
@@ -109,6 +125,24 @@ export class FakeGraph {
         const recipient = (b.recipient as { id?: string } | undefined)?.id;
         if (b.sender_action) return json(200, { recipient_id: recipient });
         return json(200, { recipient_id: recipient, message_id: `m_FAKE${this.seq}` });
+      }
+      if (rec.method === 'GET' && parts.length === 2 && parts[1] === 'app') {
+        return json(200, { link: `https://www.facebook.com/games/?app_id=${this.appId}`, name: 'Wakil', id: this.appId });
+      }
+      if (parts.length === 3 && parts[2] === 'subscribed_apps' && (rec.method === 'GET' || rec.method === 'POST')) {
+        const accountId = parts[1]!;
+        if (this.refuseSubscriptions.has(accountId)) {
+          return json(403, FakeGraph.graphError(200, 'To subscribe to the messages field, one of these permissions is needed: pages_manage_metadata', 403).body);
+        }
+        const apps = this.subscribedApps.get(accountId) ?? new Map<string, string[]>();
+        if (rec.method === 'GET') {
+          return json(200, { data: [...apps].map(([id, fields]) => ({ category: 'Business', link: `https://www.facebook.com/games/?app_id=${id}`, name: id === this.appId ? 'Wakil' : 'Other app', id, subscribed_fields: fields })) });
+        }
+        const fields = (rec.query.subscribed_fields ?? '').split(',').filter(Boolean);
+        if (!fields.length) return json(400, FakeGraph.graphError(100, '(#100) The parameter subscribed_fields is required.', 400).body);
+        apps.set(this.appId, fields);
+        this.subscribedApps.set(accountId, apps);
+        return json(200, { success: true });
       }
       if (rec.method === 'GET' && parts.length === 2) {
         const id = parts[1]!;

@@ -306,6 +306,21 @@ export class FakeSheetsServer {
     this.tab(spreadsheetId, title).rows.splice(row - 1, 1);
   }
 
+  /** Drags a whole column (header and data) to another position, like the merchant does: the columns between shift. */
+  moveColumn(spreadsheetId: string, title: string, from: string, to: string): void {
+    const [f, t] = [colNumber(from) - 1, colNumber(to) - 1];
+    for (const row of this.tab(spreadsheetId, title).rows) {
+      const width = Math.max(row.length, f + 1, t + 1);
+      const cells = Array.from({ length: width }, (_, i) => row[i]);
+      const [moved] = cells.splice(f, 1);
+      cells.splice(t, 0, moved);
+      row.length = 0;
+      cells.forEach((c, i) => {
+        if (c) row[i] = c;
+      });
+    }
+  }
+
   renameTab(spreadsheetId: string, from: string, to: string): void {
     this.tab(spreadsheetId, from).title = to;
   }

@@ -85,6 +85,30 @@ describe('outbound replies, statuses, echoes and the merchant API', () => {
     expect((await sendText(t.ctx, { workspaceId: m.workspaceId, conversationId: m.conversationId, text: 'x', author: 'human', idempotencyKey: 'h2' })).status).toBe('failed');
   });
 
+  it('a later part of a split WhatsApp reply that fails fails the reply; its other statuses change nothing', async () => {
+    const s = await thread('whatsapp');
+    const long = Array.from({ length: 900 }, (_, i) => `mot${i}`).join(' '); // > 4096 characters: 2 parts
+    const r = await sendText(t.ctx, { workspaceId: s.workspaceId, conversationId: s.conversationId, text: long, author: 'ai', idempotencyKey: 'split-1' });
+    expect(r.status).toBe('sent');
+    const row = await t.ctx.knex('messages').where({ id: r.messageId }).first();
+    const ids = row.payload.provider_ids as string[];
+    expect(ids).toHaveLength(2);
+    expect(row.provider_message_id).toBe(ids[0]);
+    const status = async (f: string, wamid: string) => postWebhook(t, fixture(f, { ...s.ids, WAMID: wamid })).expect(200);
+
+    await status('wa-status-delivered', ids[0]!);
+    await status('wa-status-read', ids[1]!); // a later part's ordinary status: the first part's stands
+    expect((await t.ctx.knex('messages').where({ id: r.messageId }).first()).status).toBe('delivered');
+
+    await status('wa-status-failed', ids[1]!);
+    const failed = await t.ctx.knex('messages').where({ id: r.messageId }).first();
+    expect(failed).toMatchObject({ status: 'failed', error_code: '131047', error_message: expect.stringMatching(/^WhatsApp could not deliver part 2 of this reply \(131047\)/) });
+    expect((await t.ctx.knex('conversations').where({ id: s.conversationId }).first()).last_error).toMatch(/part 2 of this reply/);
+    // Terminal: a late read of the first part does not hide the failure.
+    await status('wa-status-read', ids[0]!);
+    expect((await t.ctx.knex('messages').where({ id: r.messageId }).first()).status).toBe('failed');
+  });
+
   it('splits long text per channel limit without cutting words; Instagram counts bytes', async () => {
     const s = await thread('instagram');
     const word = 'مرحبا'; // 10 bytes in UTF-8

@@ -1,3 +1,4 @@
+import { SHEET_SYNC_JOB } from '../../src/sheets/jobs';
 import type { FakeSheetsServer } from '../fakes/sheets-server';
 import { startTestApp, type TestApp } from '../support/harness';
 import { connectedShop, orderStatus, placeOrder, startFakeSheets, waitFor } from './sheets-support';
@@ -27,6 +28,11 @@ describe('sheets through the job queue', () => {
   const pending = async (workspaceId: string) =>
     Number((await t.ctx.knex('sheet_rows').where({ workspace_id: workspaceId }).whereRaw('change_seq > synced_seq').count({ n: '*' }).first())?.n);
 
+  const syncsInFlight = async (workspaceId: string) =>
+    Number(
+      (await t.ctx.knex.raw("SELECT count(*)::int AS n FROM pgboss.job WHERE name = ? AND state < 'completed' AND data->>'workspaceId' = ?", [SHEET_SYNC_JOB, workspaceId])).rows[0].n,
+    );
+
   it('mirrors a burst of 100 orders within a handful of write requests', async () => {
     const shop = await connectedShop(t, fake);
     await waitFor('tabs', async () => fake.tabTitles(shop.spreadsheetId).includes('Orders'));
@@ -48,6 +54,8 @@ describe('sheets through the job queue', () => {
     const id = await placeOrder(t.ctx, shop);
     const row = await waitFor('the row', async () => fake.rowOf(shop.spreadsheetId, 'Orders', id));
     await waitFor('written', async () => (await pending(shop.workspaceId)) === 0);
+    // No sync left queued or running (workers wake at once now): only the poll can read the edit.
+    await waitFor('syncs idle', async () => (await syncsInFlight(shop.workspaceId)) === 0);
     fake.type(shop.spreadsheetId, 'Orders', `C${row}`, 'تم التأكيد');
     await waitFor('confirmed from the sheet', async () => (await orderStatus(t.ctx, id)) === 'confirmed', 20_000);
     await waitFor('canonical label written back', async () => fake.cell(shop.spreadsheetId, 'Orders', `C${fake.rowOf(shop.spreadsheetId, 'Orders', id)}`) === 'مؤكد');

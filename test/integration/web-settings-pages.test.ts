@@ -83,6 +83,11 @@ describe('settings pages: courier tariffs and delivery options, Google Sheet sta
     expect(r.text).toContain("La feuille n&#39;est pas partagée en éditeur");
     expect(r.text).toMatch(/data-sheet="pending">1 lignes en attente/);
     expect(r.text).toMatch(/data-sheet="last-success">[^<]*2026/);
+    // Columns the merchant dragged around have their own heading (the service's sentence follows).
+    await t.ctx.knex('sheet_connections').where({ workspace_id: ws }).update({ last_error_code: 'columns_moved', last_error: 'Remettez les colonnes dans cet ordre : A ID commande, B Date.' });
+    const moved = await c.get('/sheet');
+    expect(moved.text).toContain('Des colonnes ont été déplacées dans la feuille');
+    expect(moved.text).toContain('Remettez les colonnes dans cet ordre');
   });
 
   it('billing: plan, usage against the limit, notices on the page and the dashboard, upgrade through Chargily (owner only)', async () => {

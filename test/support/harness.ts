@@ -38,7 +38,7 @@ export function testConfig(env: Record<string, string | undefined> = {}): Config
 
 export interface TestApp {
   ctx: AppContext;
-  /** The database this app uses: the run's shared one, or its own when it runs workers. */
+  /** The database this app uses: the run's shared one, or its own when it runs workers ('' on PGlite). */
   databaseUrl: string;
   app: ReturnType<typeof createApp>;
   logs: LogCapture;
@@ -54,8 +54,10 @@ export async function startTestApp(opts: { env?: Record<string, string | undefin
   const logs = new LogCapture();
   // Job workers poll the whole queue: an app that runs them gets a database of its own, or it
   // would take jobs enqueued by another test file's app (and talk to that file's fakes).
-  const own = opts.work && !opts.env?.DATABASE_URL ? await isolatedDatabase() : undefined;
-  const config = testConfig({ ...(own ? { DATABASE_URL: own.url } : {}), ...opts.env });
+  // An env with DATA_DIR and no DATABASE_URL runs on the embedded database (PGlite) instead.
+  const embedded = opts.env?.DATA_DIR !== undefined && !opts.env?.DATABASE_URL;
+  const own = opts.work && !opts.env?.DATABASE_URL && !embedded ? await isolatedDatabase() : undefined;
+  const config = testConfig({ ...(own ? { DATABASE_URL: own.url } : {}), ...opts.env, ...(embedded ? { DATABASE_URL: undefined } : {}) });
   const logger = createLogger({ level: config.logLevel, destination: logs });
   const ctx = await createContext(config, logger);
   registerJobs(ctx);
@@ -65,7 +67,7 @@ export async function startTestApp(opts: { env?: Record<string, string | undefin
     ctx,
     app,
     logs,
-    databaseUrl: config.databaseUrl!,
+    databaseUrl: config.databaseUrl ?? '',
     http: () => request(app),
     async close() {
       await ctx.jobs.stop();

@@ -12,6 +12,8 @@ const INTL_TAG: Record<Locale, string> = { fr: 'fr-DZ', ar: 'ar-DZ', en: 'en-GB'
 export interface I18n {
   locale: Locale;
   dir: 'ltr' | 'rtl';
+  /** The "go back" arrow in the reading direction: ← in French and English, → in Arabic. */
+  backArrow: '←' | '→';
   t: (key: MessageKey, vars?: Record<string, string | number>) => string;
   number: (n: number) => string;
   dzd: (n: number) => string;
@@ -38,6 +40,7 @@ export function i18n(localeIn: unknown): I18n {
   const made: I18n = {
     locale,
     dir: locale === 'ar' ? 'rtl' : 'ltr',
+    backArrow: locale === 'ar' ? '→' : '←',
     t: (key, vars) => {
       const s = messages[key] ?? en[key] ?? key;
       return vars ? s.replace(/\{(\w+)\}/g, (m, k: string) => (k in vars ? String(vars[k]) : m)) : s;

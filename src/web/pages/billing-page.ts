@@ -1,6 +1,7 @@
 import type { Router } from 'express';
 import { z } from 'zod';
 import { billingSummary } from '../../billing/allowance';
+import { markNoticesRead } from '../../billing/notices';
 import { PAID_PLANS, PLANS } from '../../billing/plans';
 import { startCheckout } from '../../billing/subscriptions';
 import type { AppContext } from '../../context';
@@ -8,7 +9,7 @@ import { AppError } from '../../errors';
 import { CheckoutInput } from '../routes/billing';
 import { addDashboardSection } from './home-page';
 import { html, type Raw } from './html';
-import { actionButton, page, send, type MemberPage } from './kit';
+import { actionButton, page, redirect, send, type MemberPage } from './kit';
 import { addNav } from './nav';
 
 type Summary = Awaited<ReturnType<typeof billingSummary>>;
@@ -22,14 +23,19 @@ function usage(p: MemberPage, b: Summary): Raw {
     <meter id="usage-meter" min="0" max="${b.conversations_limit}" low="${Math.ceil(b.conversations_limit * 0.8)}" high="${b.conversations_limit}" optimum="0" value="${b.conversations_used}" data-used="${b.conversations_used}" data-limit="${b.conversations_limit}">${b.conversations_used}/${b.conversations_limit}</meter></p>`;
 }
 
-function notices(p: MemberPage, b: Summary): Raw {
+/** Where a dismiss button returns to: the page it was on. */
+const BACK = ['/billing', '/'] as const;
+const backOf = (v: unknown) => (BACK as readonly unknown[]).includes(v) ? (v as string) : '/billing';
+
+function notices(p: MemberPage, b: Summary, back: (typeof BACK)[number]): Raw {
   const { i } = p;
   if (!b.notices.length) return html``;
   return html`<ul class="list notices">${b.notices.map(
-    (n: { kind: string; message: string; created_at: Date }) => html`<li data-notice="${n.kind}"><span>${
+    (n: { id: string; kind: string; message: string; created_at: Date }) => html`<li data-notice="${n.kind}"><span>${
       (KNOWN_NOTICES as readonly string[]).includes(n.kind) ? html`<strong>${i.t(`billing.notice_${n.kind as (typeof KNOWN_NOTICES)[number]}`)}</strong><br>` : ''
-    }${n.message}<br><small class="muted">${i.date(n.created_at)}</small></span></li>`,
-  )}</ul>`;
+    }${n.message}<br><small class="muted">${i.date(n.created_at)}</small></span>
+    ${actionButton(p, `/billing/notices/${n.id}/read`, i.t('billing.notice_dismiss'), { hidden: { back } })}</li>`,
+  )}</ul>${b.notices.length > 1 ? actionButton(p, '/billing/notices/read', i.t('billing.notices_dismiss_all'), { hidden: { back } }) : ''}`;
 }
 
 /** Plan, usage, notices and upgrades (owner only): the same billingSummary and startCheckout as /api/v1/billing. */
@@ -42,7 +48,7 @@ export function billingPage(router: Router, ctx: AppContext): void {
     const { i } = p;
     return html`<section aria-labelledby="bill-h"><h2 id="bill-h">${i.t('billing.title')}</h2>
       <p>${i.t('billing.plan')}: <strong data-plan="${b.plan}">${PLANS[b.plan].name}</strong></p>
-      ${usage(p, b)}${notices(p, b)}
+      ${usage(p, b)}${notices(p, b, '/')}
       <p><a href="/billing">${i.t('billing.manage')}</a></p></section>`;
   });
 
@@ -55,7 +61,7 @@ export function billingPage(router: Router, ctx: AppContext): void {
       <section aria-labelledby="plan-h"><h2 id="plan-h">${i.t('billing.plan')}: <span data-plan="${b.plan}">${PLANS[b.plan].name}</span></h2>
         ${b.plan_until ? html`<p>${i.t('billing.until', { date: i.date(b.plan_until) })}</p>` : ''}
         ${usage(p, b)}</section>
-      ${b.notices.length ? html`<section aria-labelledby="not-h"><h2 id="not-h">${i.t('billing.notices')}</h2>${notices(p, b)}</section>` : ''}
+      ${b.notices.length ? html`<section aria-labelledby="not-h"><h2 id="not-h">${i.t('billing.notices')}</h2>${notices(p, b, '/billing')}</section>` : ''}
       <section aria-labelledby="up-h"><h2 id="up-h">${i.t('billing.upgrade')}</h2>
         <p class="hint">${i.t('billing.upgrade_help')}</p>
         <ul class="list">${PAID_PLANS.map(
@@ -66,6 +72,15 @@ export function billingPage(router: Router, ctx: AppContext): void {
 
   page(router, ctx, 'get', '/billing', 'owner', async (p) => {
     await send(p, { title: p.i.t('billing.title'), active: 'billing', body: await body(p) });
+  });
+
+  page(router, ctx, 'post', '/billing/notices/:id/read', 'owner', async (p) => {
+    await markNoticesRead(ctx.knex, p.workspaceId, String(p.req.params.id));
+    redirect(p, backOf(p.req.body.back));
+  });
+  page(router, ctx, 'post', '/billing/notices/read', 'owner', async (p) => {
+    await markNoticesRead(ctx.knex, p.workspaceId);
+    redirect(p, backOf(p.req.body.back));
   });
 
   page(router, ctx, 'post', '/billing/checkout', 'owner', async (p) => {

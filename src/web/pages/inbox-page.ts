@@ -54,7 +54,7 @@ export function inboxPage(router: Router, ctx: AppContext): void {
     await send(p, {
       title: conv.customer.display,
       active: 'inbox',
-      body: html`<p><a href="/inbox">← ${i.t('nav.inbox')}</a></p>
+      body: html`<p><a href="/inbox" data-back>${i.backArrow} ${i.t('nav.inbox')}</a></p>
       <div data-live="/events?conversation=${id}">
       <p>${conv.needs_human ? html`<span class="badge warn">${i.t('inbox.needs_human')}: ${conv.handoff_reason ?? ''}</span> ` : ''}
         ${conv.paused ? html`<span class="badge warn" id="ai-state">${i.t('inbox.paused')}</span>` : html`<span class="badge ok" id="ai-state">${i.t('inbox.ai_on')}</span>`}

@@ -1,13 +1,14 @@
 import type { Router } from 'express';
 import { z } from 'zod';
 import type { AppContext } from '../../context';
-import { listLeads } from '../../leads/leads';
+import { listLeads, updateLeadStatus } from '../../leads/leads';
+import { LEAD_STATUSES, nextLeadStatuses, type LeadStatus } from '../../leads/status';
 import { notFound } from '../../errors';
 import { listWilayas } from '../../geo/algeria';
 import { listOrders, transitionOrder, type OrderJson } from '../../orders/service';
 import { shipmentLabel, shipOrderByHand } from '../../shipping/booking';
 import { couriersOf } from '../../shipping/courier-accounts';
-import { canTransition, ORDER_STATUSES, type OrderStatus } from '../../orders/status';
+import { canTransition, ORDER_STATUSES, parcelAwaitsPickup, type OrderStatus } from '../../orders/status';
 import { toCsv } from './csv';
 import { html } from './html';
 import { actionButton, page, redirect, select, send, str, type MemberPage } from './kit';
@@ -44,6 +45,23 @@ const filterQs = (f: Filters) => new URLSearchParams(Object.entries(f).filter(([
 const SHIP_NOTICES = ['booked', 'refused', 'retrying'] as const;
 
 const statusLabel = (p: MemberPage, s: string) => p.i.t(`orders.status_${s}` as 'orders.status_pending');
+
+const LeadFilters = z.object({ status: z.enum(LEAD_STATUSES).optional().catch(undefined) });
+type LeadFilters = z.infer<typeof LeadFilters>;
+const leadFilterQs = (f: LeadFilters) => (f.status ? new URLSearchParams({ status: f.status }).toString() : '');
+
+interface LeadRow {
+  id: string;
+  customer_name: string | null;
+  phone: string | null;
+  interest: string;
+  wilaya: string | null;
+  status: string;
+  created_at: Date;
+}
+
+const leadStatusLabel = (p: MemberPage, s: string) =>
+  (LEAD_STATUSES as readonly string[]).includes(s) ? p.i.t(`leads.status_${s as LeadStatus}`) : s;
 
 export function salesPages(router: Router, ctx: AppContext): void {
   addNav({ key: 'orders', href: '/orders', label: 'nav.orders', min: 'agent' });
@@ -117,37 +135,53 @@ export function salesPages(router: Router, ctx: AppContext): void {
 
   page(router, ctx, 'get', '/leads', 'agent', async (p) => {
     const { i } = p;
-    const status = z.string().max(20).optional().catch(undefined).parse(p.req.query.status) || undefined;
-    const leads = await listLeads(ctx.knex, p.workspaceId, { status, limit: 200 });
+    const f = LeadFilters.parse(p.req.query ?? {});
+    const leads = await listLeads(ctx.knex, p.workspaceId, { status: f.status, limit: 200 });
+    const back = leadFilterQs(f);
     await send(p, {
       title: i.t('nav.leads'),
       active: 'leads',
-      body: html`<p><a class="button secondary" href="/leads.csv" download>${i.t('common.export_csv')}</a></p>
-      ${
-        leads.length
-          ? html`<ul class="list">${leads.map(
-              (l: { customer_name: string | null; phone: string | null; interest: string; wilaya: string | null; status: string; created_at: Date }) =>
-                html`<li><span><strong>${l.customer_name ?? '—'}</strong> <span dir="ltr">${l.phone ?? ''}</span><br>${l.interest}<br><small class="muted">${l.wilaya ?? ''} · ${i.date(l.created_at)}</small></span><span class="badge">${l.status}</span></li>`,
-            )}</ul>`
-          : html`<p class="muted">${i.t('common.none')}</p>`
-      }`,
+      body: html`<form method="get" action="/leads" class="filters">
+        ${select({ name: 'status', label: i.t('common.status'), options: [['', i.t('common.all')], ...LEAD_STATUSES.map((s) => [s, leadStatusLabel(p, s)] as [string, string])], value: f.status ?? '' })}
+        <button type="submit" class="secondary">${i.t('common.filter')}</button>
+        <a class="button secondary" href="/leads.csv${back ? `?${back}` : ''}" download>${i.t('common.export_csv')}</a>
+      </form>
+      ${leads.length ? html`<ul class="list">${leads.map((l: LeadRow) => leadRow(p, l, back))}</ul>` : html`<p class="muted">${i.t('common.none')}</p>`}`,
     });
   });
 
+  // The same updateLeadStatus as PATCH /api/v1/leads/:id; back to the list with its filter kept.
+  page(router, ctx, 'post', '/leads/:id/status', 'agent', async (p) => {
+    const status = z.enum(LEAD_STATUSES).parse(p.req.body.status);
+    const id = String(p.req.params.id);
+    await updateLeadStatus(ctx, p.workspaceId, id, status, p.actor);
+    const qs = leadFilterQs(LeadFilters.parse(Object.fromEntries(new URLSearchParams(str(p.req.body.back)))));
+    redirect(p, `/leads${qs ? `?${qs}` : ''}#lead-${encodeURIComponent(id)}`);
+  });
+
   page(router, ctx, 'get', '/leads.csv', 'agent', async (p) => {
-    const leads = await listLeads(ctx.knex, p.workspaceId, { limit: 200 });
+    const leads = await listLeads(ctx.knex, p.workspaceId, { status: LeadFilters.parse(p.req.query ?? {}).status, limit: 200 });
     p.res.setHeader('content-type', 'text/csv; charset=utf-8');
     p.res.setHeader('content-disposition', 'attachment; filename="leads.csv"');
     p.res.send(toCsv([['id', 'created_at', 'status', 'customer', 'phone', 'wilaya', 'interest'], ...leads.map((l: Record<string, unknown>) => [l.id, l.created_at, l.status, l.customer_name, l.phone, l.wilaya, l.interest])]));
   });
 }
 
+function leadRow(p: MemberPage, l: LeadRow, back: string) {
+  const { i } = p;
+  const next = nextLeadStatuses(l.status as LeadStatus);
+  return html`<li data-lead="${l.id}" id="lead-${l.id}"><span><strong>${l.customer_name ?? '—'}</strong> <span dir="ltr">${l.phone ?? ''}</span> <span class="badge" data-status="${l.status}">${leadStatusLabel(p, l.status)}</span><br>${l.interest}<br><small class="muted">${l.wilaya ?? ''} · ${i.date(l.created_at)}</small></span>
+    <span>${next.map((s) => actionButton(p, `/leads/${l.id}/status`, i.t(`leads.mark_${s}`), { hidden: { status: s, back }, danger: s === 'lost' }))}</span></li>`;
+}
+
 const RISK_CLASS = { low: 'ok', medium: 'warn', high: 'bad' } as const;
 
 function orderRow(p: MemberPage, o: OrderJson, back: string) {
   const { i } = p;
-  const next = ORDER_STATUSES.filter((s) => canTransition(o.status, s as OrderStatus) && s !== 'expired');
   const sh = o.shipment;
+  const next = ORDER_STATUSES.filter(
+    (s) => canTransition(o.status, s as OrderStatus) && s !== 'expired' && !(o.status === 'shipped' && s === 'cancelled' && !parcelAwaitsPickup(sh)),
+  );
   const risk = o.return_risk;
   // Booking by hand: a confirmed order not yet booked, or one whose booking was refused or failed.
   const canShip = o.status === 'confirmed' || (o.status === 'shipped' && !!sh?.error && !sh.tracking);

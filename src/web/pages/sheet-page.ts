@@ -5,7 +5,7 @@ import { html } from './html';
 import { actionButton, csrfField, errorSummary, field, fieldErrors, page, redirect, send, str, type FieldErrors, type MemberPage } from './kit';
 import { addNav } from './nav';
 
-const PROBLEMS = ['not_shared', 'api_disabled', 'not_found', 'invalid_key', 'rate_limited', 'unavailable', 'bad_range'] as const;
+const PROBLEMS = ['not_shared', 'api_disabled', 'not_found', 'invalid_key', 'rate_limited', 'unavailable', 'bad_range', 'columns_moved'] as const;
 const STATES = ['ok', 'error', 'pending', 'waiting'] as const;
 
 /** What the state means for the merchant, in their language. */

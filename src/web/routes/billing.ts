@@ -1,6 +1,7 @@
 import express from 'express';
 import { z } from 'zod';
 import { billingSummary } from '../../billing/allowance';
+import { markNoticesRead } from '../../billing/notices';
 import { ChargilyEvent, verifyChargilySignature } from '../../billing/chargily';
 import { applyChargilyEvent, startCheckout } from '../../billing/subscriptions';
 import { invalidInput, unauthorized } from '../../errors';
@@ -12,6 +13,13 @@ export const CheckoutInput = z.object({ plan: z.string(), locale: z.enum(['ar', 
 export const billingRoutes: RouteModule = (router, ctx) => {
   router.get('/billing', async (req, res) => {
     res.json(await billingSummary(ctx, workspaceOf(req)));
+  });
+  // Notices are the owner's (the billing page and its dashboard section are owner-only).
+  router.post('/billing/notices/:id/read', requireRole('owner'), async (req, res) => {
+    res.json({ read: await markNoticesRead(ctx.knex, workspaceOf(req), String(req.params.id)) });
+  });
+  router.post('/billing/notices/read', requireRole('owner'), async (req, res) => {
+    res.json({ read: await markNoticesRead(ctx.knex, workspaceOf(req)) });
   });
   router.post('/billing/checkout', requireRole('owner'), async (req, res) => {
     const body = CheckoutInput.parse(req.body);

@@ -3,7 +3,8 @@ import { playgroundTurn, PlaygroundInput } from '../../agent/playground';
 import { AgentSettingsPut, getAgentSettings, putAgentSettings } from '../../agent/settings';
 import { createProduct, deleteProduct, getProduct, listProducts, ProductInput, ProductPatch, updateProduct } from '../../catalog/products';
 import { importProductsCsv } from '../../catalog/import';
-import { listLeads } from '../../leads/leads';
+import { listLeads, updateLeadStatus } from '../../leads/leads';
+import { LEAD_STATUSES } from '../../leads/status';
 import { getOrder, listOrders, transitionOrder } from '../../orders/service';
 import { workspaceStats } from '../../orders/stats';
 import { ORDER_STATUSES } from '../../orders/status';
@@ -32,6 +33,7 @@ export const ProductImportInput = z.object({
 });
 
 export const OrderStatusPatch = z.object({ status: z.enum(ORDER_STATUSES) });
+export const LeadStatusPatch = z.object({ status: z.enum(LEAD_STATUSES) });
 export const LeadQuery = z.object({ status: z.string().max(20).optional(), limit: z.coerce.number().int().min(1).max(200).optional() });
 
 /** Catalog, agent settings, orders, leads, stats and the playground (the sales side of the API). */
@@ -80,6 +82,11 @@ export const salesRoutes: RouteModule = (router, ctx) => {
   router.get('/leads', async (req, res) => {
     const q = LeadQuery.parse(req.query);
     res.json({ leads: await listLeads(ctx.knex, workspaceOf(req), q) });
+  });
+  router.patch('/leads/:id', async (req, res) => {
+    const body = LeadStatusPatch.parse(req.body ?? {});
+    const lead = await updateLeadStatus(ctx, workspaceOf(req), Id.parse(req.params).id, body.status, req.auth!.actor);
+    res.json({ lead });
   });
 
   router.get('/stats', async (req, res) => {

@@ -40,6 +40,13 @@ export interface FakeYalidine extends FakeServer {
   /** Base URL to give the adapter (…/v1/). */
   baseUrl: string;
   parcels: Map<string, YalidineParcel>;
+  /** Trackings actually deleted by DELETE, in order (a refused or repeated delete adds nothing). */
+  deleted: string[];
+  /**
+   * Awaited after a parcel is created and before the create is answered: lets a test act while the
+   * client waits (cancel the order mid-booking, move the parcel on so it cannot be deleted).
+   */
+  onCreate?: (parcel: YalidineParcel) => Promise<void> | void;
   setStatus(tracking: string, status: string, reason?: string): void;
 }
 
@@ -57,6 +64,8 @@ const REQUIRED = ['order_id', 'from_wilaya_name', 'firstname', 'familyname', 'co
 
 export async function startFakeYalidine(creds: { apiId: string; apiToken: string }): Promise<FakeYalidine> {
   const parcels = new Map<string, YalidineParcel>();
+  const deleted: string[] = [];
+  const self: { fake?: FakeYalidine } = {}; // the returned object: its onCreate is read per request
   let seq = 0;
   const byTracking = (t: string) => [...parcels.values()].find((p) => p.tracking === t);
   const lastStatus = (p: YalidineParcel) => p.history[p.history.length - 1]!;
@@ -92,7 +101,18 @@ export async function startFakeYalidine(creds: { apiId: string; apiToken: string
     return { success: true, order_id: orderId, tracking, import_id: 1, label: `https://yalidine.invalid/app/bordereau.php?tracking=${tracking}&token=t`, labels: null, message: '' };
   }
 
-  function route(r: FakeRequest): FakeResponse {
+  /** DELETE: only while 'En préparation'; otherwise (or unknown, or already deleted) `deleted: false` (§2.6). */
+  function deleteOne(tracking: string) {
+    const parcel = byTracking(tracking);
+    const ok = !!parcel && lastStatus(parcel).status === 'En préparation';
+    if (ok) {
+      parcels.delete(parcel!.order_id);
+      deleted.push(tracking);
+    }
+    return { tracking, deleted: ok };
+  }
+
+  async function route(r: FakeRequest): Promise<FakeResponse> {
     if (r.headers['x-api-id'] !== creds.apiId || r.headers['x-api-token'] !== creds.apiToken) {
       return { status: 401, json: { error: { code: 401, message: 'Unauthorized: invalid API credentials' } } };
     }
@@ -124,8 +144,9 @@ export async function startFakeYalidine(creds: { apiId: string; apiToken: string
     }
     if (r.method === 'POST' && p === '/parcels/') {
       if (!Array.isArray(r.body)) return { status: 400, json: { error: { message: 'The body must be an array of parcels' } } };
-      const out: Record<string, unknown> = {};
+      const out: Record<string, { success: boolean; order_id: string }> = {};
       for (const b of r.body as Array<Record<string, unknown>>) out[String(b.order_id)] = createOne(b);
+      for (const res of Object.values(out)) if (res.success) await self.fake?.onCreate?.(parcels.get(res.order_id)!);
       return ok(out);
     }
     if (r.method === 'GET' && p === '/parcels/') {
@@ -136,15 +157,12 @@ export async function startFakeYalidine(creds: { apiId: string; apiToken: string
       if (tr) rows = rows.filter((x) => tr.split(',').includes(x.tracking));
       return ok(page(rows.map(view), q));
     }
+    if (r.method === 'DELETE' && p === '/parcels/') return ok((q.get('tracking') ?? '').split(',').filter(Boolean).map(deleteOne));
     const one = p.match(/^\/parcels\/([^/]+)\/?$/);
     if (one) {
       const parcel = byTracking(decodeURIComponent(one[1]!));
       if (r.method === 'GET') return parcel ? ok(page([view(parcel)], q)) : { status: 404, json: { error: { message: 'Parcel not found' } } };
-      if (r.method === 'DELETE') {
-        const deleted = !!parcel && lastStatus(parcel).status === 'En préparation';
-        if (deleted) parcels.delete(parcel!.order_id);
-        return ok([{ tracking: decodeURIComponent(one[1]!), deleted }]);
-      }
+      if (r.method === 'DELETE') return ok([deleteOne(decodeURIComponent(one[1]!))]);
       if (r.method === 'PATCH') {
         if (!parcel) return { status: 404, json: { error: { message: 'Parcel not found' } } };
         if (lastStatus(parcel).status !== 'En préparation') return { status: 400, json: { error: { message: 'The parcel can no longer be edited' } } };
@@ -164,13 +182,16 @@ export async function startFakeYalidine(creds: { apiId: string; apiToken: string
   }
 
   const server = await startFakeServer(route);
-  return Object.assign(server, {
+  const fake: FakeYalidine = Object.assign(server, {
     baseUrl: `${server.url}v1/`,
     parcels,
+    deleted,
     setStatus(tracking: string, status: string, reason?: string) {
       const parcel = byTracking(tracking);
       if (!parcel) throw new Error(`no parcel ${tracking}`);
       parcel.history.push({ status, date_status: now(), reason: reason ?? null });
     },
   });
+  self.fake = fake;
+  return fake;
 }
