@@ -97,8 +97,13 @@ export async function answerConversation(ctx: AppContext, data: TurnJobData, opt
     .select('id', 'direction', 'author', 'kind', 'text', 'payload', 'status', 'created_at', 'stored_at', 'idempotency_key');
   if (conv.summary_until) rowsQuery.where('stored_at', '>', afterSummaryMark(ctx, conversationId));
   const rows: MessageRow[] = causalOrder(await rowsQuery, conversationId);
+  await settleSupersededReplies(ctx, rows);
   const spoken = rows.filter((m) => !SILENT_KINDS.includes(m.kind) && !(m.direction === 'out' && m.status === 'failed'));
   const last = spoken[spoken.length - 1];
+  // Our last word was stored but never handed to Graph: the attempt that wrote it died before the
+  // send (the database went away, the worker was killed). This job is the only thing that will
+  // finish it, so send it now; it is not "already answered".
+  if (last && isUnsentReply(last)) return resumeReply(ctx, conv, last);
   // Nothing new from the customer since our (or the team's) last word: nothing to answer.
   if (!last || last.direction !== 'in') return { status: 'skipped', reason: 'nothing_to_answer' };
   // The plan's monthly allowance, counted only when there is something to answer. The merchant
@@ -248,6 +253,40 @@ export async function answerConversation(ctx: AppContext, data: TurnJobData, opt
   if (conv.channel_kind !== 'playground' && sent.status === 'sent') await scheduleFollowUp(ctx, workspaceId, conversationId, sent.messageId);
   await maybeSummarize(ctx, conv.workspace_id, conversationId).catch((err) => ctx.logger.warn({ err: (err as Error).message, conversationId }, 'summary failed'));
   return { status: flagged ? 'flagged' : 'sent', text: reply, messageId: sent.messageId };
+}
+
+/** Keys only turn jobs write: turns of one conversation never run side by side (stately queue). */
+const TURN_REPLY_KEY = /^(holding:)?turn:/;
+const isUnsentReply = (m: MessageRow): boolean => m.direction === 'out' && m.status === 'pending' && TURN_REPLY_KEY.test(m.idempotency_key ?? '');
+
+/**
+ * Replies of earlier turns stored but left pending when their attempt died (database gone between
+ * the send and its record), with the customer's newer messages after them: nothing will resend
+ * those, and this turn answers what came since. Graph took the ones with a provider id (Meta's
+ * statuses refine it): sent. The rest count as not sent, so the model answers the customer's
+ * messages as still open instead of believing it already replied. Updates `rows` in place.
+ */
+async function settleSupersededReplies(ctx: AppContext, rows: MessageRow[]): Promise<void> {
+  const lastIn = rows.findLastIndex((m) => m.direction === 'in');
+  const stale = rows.slice(0, Math.max(0, lastIn)).filter(isUnsentReply);
+  for (const m of stale) {
+    const taken = Array.isArray(m.payload?.provider_ids) && (m.payload.provider_ids as unknown[]).length > 0;
+    const patch = taken
+      ? { status: 'sent', sent_at: ctx.knex.fn.now() }
+      : { status: 'failed', error_code: 'not_sent', error_message: 'Not sent: the attempt stopped before Graph took it and the customer wrote again; the next reply answers both' };
+    await ctx.knex('messages').where({ id: m.id, status: 'pending' }).update(patch);
+    m.status = patch.status;
+    ctx.logger.warn({ messageId: m.id, status: m.status }, 'settled a reply left pending by a failed attempt');
+  }
+}
+
+/** Sends a stored reply under its own key: sendText sends the stored text, or says it is in flight. */
+async function resumeReply(ctx: AppContext, conv: ConversationRow, m: MessageRow): Promise<TurnOutcome> {
+  const sent = await deliver(ctx, conv, { text: m.text ?? '', idempotencyKey: m.idempotency_key!, author: m.author as 'ai' | 'system' });
+  ctx.logger.info({ conversationId: conv.id, messageId: sent.messageId, outcome: sent.status }, 'resumed a reply stored but not sent');
+  if (conv.channel_kind !== 'playground' && sent.status === 'sent' && m.author === 'ai') await scheduleFollowUp(ctx, conv.workspace_id, conv.id, sent.messageId);
+  if (sent.status !== 'sent') return { status: 'skipped', reason: 'resumed_reply_not_delivered' };
+  return { status: 'sent', text: m.text ?? '', messageId: sent.messageId };
 }
 
 /**
