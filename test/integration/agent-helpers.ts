@@ -1,4 +1,5 @@
 import crypto from 'node:crypto';
+import { whatsappTextBody } from '../../bench/support';
 import { signMetaBody } from '../../channels/meta/signature';
 import { startFakeAnthropic, type FakeAnthropic, type FakeRequest } from '../fakes/anthropic-server';
 import { FakeGraph } from '../fakes/graph-server';
@@ -6,25 +7,7 @@ import { newWorkspace, startTestApp, type TestApp } from '../support/harness';
 
 /** A signed WhatsApp text webhook, as Meta sends it (reference/meta-channels.md). */
 export async function sendWhatsApp(t: TestApp, pnid: string, from: string, text: string, id = `wamid.${crypto.randomUUID()}`) {
-  const body = JSON.stringify({
-    object: 'whatsapp_business_account',
-    entry: [
-      {
-        id: 'WABA1',
-        changes: [
-          {
-            field: 'messages',
-            value: {
-              messaging_product: 'whatsapp',
-              metadata: { display_phone_number: '213770000000', phone_number_id: pnid },
-              contacts: [{ profile: { name: 'Client' }, wa_id: from }],
-              messages: [{ from, id, timestamp: String(Math.floor(Date.now() / 1000)), type: 'text', text: { body: text } }],
-            },
-          },
-        ],
-      },
-    ],
-  });
+  const body = whatsappTextBody(pnid, from, id, text);
   await t.http().post('/webhooks/meta').set('content-type', 'application/json').set('x-hub-signature-256', signMetaBody(body, 'test-app-secret')).send(body).expect(200);
   return id;
 }

@@ -68,7 +68,7 @@ describe('agent: a reply that Graph refused for a while is sent by the turn retr
     await sendWhatsApp(t, s.pnid, '213661200002', 'w livraison l Oran?');
 
     const second = await until(
-      async () => t.ctx.knex('messages').where({ workspace_id: ws, direction: 'out', status: 'sent' }).first('id', 'text'),
+      async () => (await t.ctx.knex('messages').where({ workspace_id: ws, direction: 'out', status: 'sent' }).first('id', 'text')) as { id: string; text: string } | undefined,
       'the reply to both messages',
       30_000,
     );
