@@ -65,22 +65,33 @@ export async function benchIngest(rounds = 3): Promise<Section> {
     // Warm both (JIT, connection pools).
     await hammer(`http://127.0.0.1:${barePort}`, phoneNumberId, { durationSec: 2, connections: 10 });
     await hammer(`http://127.0.0.1:${appPort}`, phoneNumberId, { durationSec: 2, connections: 10 });
-    const bareRuns: Run[] = [];
-    const appRuns: Run[] = [];
+    // Two loads: 20 connections (the app is latency-bound there: 20 in flight / its ack time) and
+    // 100 (enough to saturate both sides, so the batches are as large as a real burst makes them).
+    const sides = { bare: { 20: [] as Run[], 100: [] as Run[] }, app: { 20: [] as Run[], 100: [] as Run[] } };
     for (let i = 0; i < rounds; i++) {
-      bareRuns.push(await hammer(`http://127.0.0.1:${barePort}`, phoneNumberId, { durationSec: 5, connections: 20 }));
-      appRuns.push(await hammer(`http://127.0.0.1:${appPort}`, phoneNumberId, { durationSec: 5, connections: 20 }));
+      for (const connections of [20, 100] as const) {
+        sides.bare[connections].push(await hammer(`http://127.0.0.1:${barePort}`, phoneNumberId, { durationSec: 5, connections }));
+        sides.app[connections].push(await hammer(`http://127.0.0.1:${appPort}`, phoneNumberId, { durationSec: 5, connections }));
+      }
     }
     const rated = await hammer(`http://127.0.0.1:${appPort}`, phoneNumberId, { durationSec: 10, connections: 20, rate: 500 });
-    const bareRps = median(bareRuns.map((r) => r.rps));
-    const appRps = median(appRuns.map((r) => r.rps));
-    const non2xx = appRuns.reduce((s, r) => s + r.non2xx, 0) + rated.non2xx;
+    const rps = (runs: Run[]) => median(runs.map((r) => r.rps));
+    const bareRps = Math.max(rps(sides.bare[20]), rps(sides.bare[100]));
+    const appRps = Math.max(rps(sides.app[20]), rps(sides.app[100]));
+    const non2xx = [...sides.app[20], ...sides.app[100]].reduce((s, r) => s + r.non2xx, 0) + rated.non2xx;
+    const at = (side: 'bare' | 'app', c: 20 | 100) => ({ rps: Math.round(rps(sides[side][c])), p50: median(sides[side][c].map((r) => r.p50)) });
     return {
       title: 'Ingest: signed WhatsApp webhooks → stored + turn enqueued → 200',
-      method: `autocannon, 20 connections, ${rounds} alternating 5 s rounds per side (median); then 10 s at a fixed 500 req/s. App: WAKIL_ROLE=web on Postgres, its own process.`,
+      method:
+        `autocannon in the bench process, ${rounds} alternating 5 s rounds per side at 20 and at 100 connections (median per setting); ` +
+        'throughput is each side\'s best setting (its ceiling on this machine). Then 10 s at a fixed 500 req/s. ' +
+        'App: WAKIL_ROLE=web on Postgres, its own process; every request is a durable commit (synchronous_commit on) of the message, customer and conversation, then the turn job.',
       figures: [
-        { name: 'throughput', value: Math.round(appRps), unit: 'req/s', baseline: { name: 'bare express JSON endpoint', value: Math.round(bareRps) }, ratio: appRps / bareRps, goal: '≥ 50 % of the ceiling', met: appRps / bareRps >= 0.5 },
-        { name: 'p50 ack latency at max load', value: median(appRuns.map((r) => r.p50)), unit: 'ms', baseline: { name: 'bare', value: median(bareRuns.map((r) => r.p50)) } },
+        { name: 'throughput (best of 20 / 100 connections)', value: Math.round(appRps), unit: 'req/s', baseline: { name: 'bare express JSON endpoint, best of the same', value: Math.round(bareRps) }, ratio: appRps / bareRps, goal: '≥ 50 % of the ceiling', met: appRps / bareRps >= 0.5 },
+        { name: '· at 20 connections', value: at('app', 20).rps, unit: 'req/s', baseline: { name: 'bare', value: at('bare', 20).rps }, ratio: at('app', 20).rps / at('bare', 20).rps },
+        { name: '· at 100 connections', value: at('app', 100).rps, unit: 'req/s', baseline: { name: 'bare', value: at('bare', 100).rps }, ratio: at('app', 100).rps / at('bare', 100).rps },
+        { name: 'p50 ack latency at 20 connections', value: at('app', 20).p50, unit: 'ms', baseline: { name: 'bare', value: at('bare', 20).p50 } },
+        { name: 'p50 ack latency at 100 connections', value: at('app', 100).p50, unit: 'ms', baseline: { name: 'bare', value: at('bare', 100).p50 } },
         { name: 'p99 ack latency at 500 req/s', value: rated.p99, unit: 'ms', goal: '≤ 50 ms', met: rated.p99 <= 50, note: `achieved ${Math.round(rated.rps)} req/s` },
         { name: 'non-2xx responses', value: non2xx, unit: 'count', goal: '0', met: non2xx === 0 },
       ],
