@@ -25,12 +25,12 @@ export function amountsInText(text: string): number[] {
   return [...new Set(out)];
 }
 
-/** Integer figures under money-like keys of a tool result (price, total, fee, line_total ...). */
+/** Integer figures under money-like keys of a tool result (price, total, fee, line_total, discount ...). */
 export function amountsInToolResult(value: unknown, out = new Set<number>(), key = ''): Set<number> {
   if (Array.isArray(value)) for (const v of value) amountsInToolResult(v, out, key);
   else if (value && typeof value === 'object') {
     for (const [k, v] of Object.entries(value)) amountsInToolResult(v, out, k);
-  } else if (typeof value === 'number' && Number.isInteger(value) && /price|total|fee|amount|cost/i.test(key)) {
+  } else if (typeof value === 'number' && Number.isInteger(value) && /price|total|fee|amount|cost|discount/i.test(key)) {
     out.add(value);
   }
   return out;

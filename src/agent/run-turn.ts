@@ -137,9 +137,9 @@ export async function answerConversation(ctx: AppContext, data: TurnJobData, opt
 
   const allowed = new Set<number>();
   for (const c of priorCalls) for (const a of c.amounts as number[]) allowed.add(a);
-  for (const o of orders) amountsInToolResult({ total: o.total, subtotal: o.subtotal, delivery_fee: o.delivery_fee, items: o.items }, allowed);
+  for (const o of orders) amountsInToolResult({ total: o.total, subtotal: o.subtotal, delivery_fee: o.delivery_fee, discount: o.discount, items: o.items }, allowed);
   const context = orders.length
-    ? `[context: this customer's orders] ${JSON.stringify(orders.map((o) => ({ order_id: o.id, status: o.status, total: o.total, items: o.items.map((i) => `${i.quantity}× ${i.name}${i.variant ? ` (${i.variant})` : ''}`) })))}`
+    ? `[context: this customer's orders] ${JSON.stringify(orders.map((o) => ({ order_id: o.id, status: o.status, total: o.total, ...(o.promo_code ? { promo_code: o.promo_code, discount: o.discount } : {}), items: o.items.map((i) => `${i.quantity}× ${i.name}${i.variant ? ` (${i.variant})` : ''}`) })))}`
     : null;
   const lastTurn = turns[turns.length - 1]!;
   if (context) lastTurn.content.push({ type: 'text', text: context });
@@ -204,7 +204,8 @@ export async function answerConversation(ctx: AppContext, data: TurnJobData, opt
       const results: Anthropic.Messages.ToolResultBlockParam[] = [];
       for (const u of uses) {
         const out = await runTool(scope, u.name, u.input);
-        const amounts = out.isError ? [] : [...amountsInToolResult(out.output)];
+        // Refusals carry server figures too (a promo code's minimum subtotal): quotable.
+        const amounts = [...amountsInToolResult(out.output)];
         for (const a of amounts) allowed.add(a);
         await ctx.knex('agent_tool_calls').insert({
           workspace_id: workspaceId,

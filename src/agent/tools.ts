@@ -37,6 +37,7 @@ const Item = z.object({
   quantity: z.number().int().min(1).max(50),
 });
 const OrderId = z.string().describe('order_id returned by create_order');
+const PromoCode = z.string().max(40).describe('a promo code exactly as the customer wrote it in this conversation; never invent or suggest one');
 
 const schemas = {
   search_catalog: z.object({
@@ -56,6 +57,7 @@ const schemas = {
     delivery_type: DeliveryType,
     stopdesk_id: z.string().max(40).optional(),
     items: z.array(Item).min(1).max(20),
+    promo_code: PromoCode.optional(),
     note: z.string().max(500).optional(),
   }),
   confirm_order: z.object({
@@ -71,6 +73,7 @@ const schemas = {
     address: z.string().max(300).optional(),
     delivery_type: DeliveryType.optional(),
     stopdesk_id: z.string().max(40).optional(),
+    promo_code: PromoCode.optional().describe('a promo code the customer wrote in this conversation, to apply to the order; "" removes the order\'s code; never invent one'),
     note: z.string().max(500).optional(),
   }),
   cancel_order: z.object({
@@ -94,10 +97,10 @@ const descriptions: Record<ToolName, string> = {
   search_catalog: "Search this shop's products. Returns product_id, name, price (DZD), stock and variants with their prices.",
   quote_delivery: "Delivery fee (DZD) and delay to a wilaya/commune for home or stopdesk delivery, from the shop's courier tariffs.",
   create_order:
-    'Create a PENDING cash-on-delivery order. The server resolves the wilaya/commune, checks the phone, prices items from the catalog and adds the delivery fee. Returns the order with its total, or an error to fix. Then ask the customer to confirm.',
+    'Create a PENDING cash-on-delivery order. The server resolves the wilaya/commune, checks the phone, prices items from the catalog, applies the promo code if the customer gave one, and adds the delivery fee. Returns the order with its discount and total, or an error to fix (a refused promo code says why: tell the customer). Then ask the customer to confirm.',
   confirm_order:
     "Confirm this customer's pending order, ONLY after the customer explicitly said yes in a message after seeing the summary and total.",
-  update_order: "Change this customer's own pending or confirmed (not yet shipped) order; it is repriced by the server.",
+  update_order: "Change this customer's own pending or confirmed (not yet shipped) order, or apply a promo code the customer gave; it is repriced by the server.",
   cancel_order: "Cancel this customer's own order that is not shipped yet.",
   capture_lead: 'Record a customer who is interested but not ordering now.',
   handoff_to_human: 'Hand the conversation to the shop team (pauses you for this conversation).',
@@ -123,6 +126,7 @@ function orderView(o: OrderJson) {
     status: o.status,
     items: o.items.map((i) => ({ name: i.name, variant: i.variant, quantity: i.quantity, unit_price: i.unit_price, line_total: i.line_total })),
     subtotal: o.subtotal,
+    ...(o.promo_code ? { promo_code: o.promo_code, discount: o.discount } : {}),
     delivery_fee: o.delivery_fee,
     total: o.total,
     delivery_type: o.delivery_type,
@@ -177,6 +181,7 @@ const handlers: { [N in ToolName]: Handler<N> } = {
         deliveryFee: quote.fee,
         courier: quote.courier ?? null,
         items: input.items,
+        promoCode: input.promo_code?.trim() || null,
         note: input.note ?? null,
         source: scope.source,
       },
@@ -232,6 +237,7 @@ const handlers: { [N in ToolName]: Handler<N> } = {
     if (input.address !== undefined) changes.address = input.address.trim() || null;
     if (input.note !== undefined) changes.note = input.note;
     if (input.stopdesk_id !== undefined) changes.stopdeskId = input.stopdesk_id;
+    if (input.promo_code !== undefined) changes.promoCode = input.promo_code.trim() || null;
     if (input.wilaya || input.commune || input.delivery_type) {
       const deliveryType = input.delivery_type ?? (current.delivery_type as 'home' | 'stopdesk');
       if (!input.wilaya && input.commune === undefined && !input.delivery_type) throw new ToolInputError('Nothing to change.');
@@ -309,7 +315,7 @@ export async function runTool(scope: TurnScope, name: string, rawInput: unknown)
     return { content: JSON.stringify(output), isError: false, output };
   } catch (e) {
     if (e instanceof ToolInputError) return err(e.message);
-    if (e instanceof AppError && e.type !== 'unexpected_state' && e.type !== 'provider_error') return err(e.message);
+    if (e instanceof AppError && e.type !== 'unexpected_state' && e.type !== 'provider_error') return err(e.message, e.details);
     if (e instanceof AppError && e.type === 'provider_error') {
       return err('The delivery service could not answer right now. Tell the customer you will confirm the fee shortly, or use handoff_to_human.');
     }
@@ -317,6 +323,8 @@ export async function runTool(scope: TurnScope, name: string, rawInput: unknown)
   }
 }
 
-function err(message: string): ToolOutcome {
-  return { content: message, isError: true, output: { error: message } };
+/** `details`: a refusal's structured figures (a promo code's minimum), which the reply may quote. */
+function err(message: string, details?: unknown): ToolOutcome {
+  const extra = details && typeof details === 'object' && !Array.isArray(details) ? details : {};
+  return { content: message, isError: true, output: { ...extra, error: message } };
 }

@@ -5,6 +5,7 @@ import type { AppContext } from '../context';
 import { conflict, invalidInput, notFound } from '../errors';
 import { returnRisks, type ReturnRisk } from '../shipping/return-risk';
 import { runOrderHooks } from './hooks';
+import { countPromoUse, normalizeCode, resolvePromo, type ResolvedPromo } from './promo-codes';
 import { assertTransition, CLOSED, parcelAwaitsPickup, UNSHIPPED, type OrderStatus } from './status';
 
 export interface ItemInput {
@@ -25,8 +26,12 @@ export interface PricedLine {
 export interface OrderJson {
   id: string;
   status: OrderStatus;
+  /** subtotal − discount + delivery_fee, DZD. */
   total: number;
   subtotal: number;
+  /** DZD off the items subtotal from `promo_code` (0 without one); never off the delivery fee. */
+  discount: number;
+  promo_code: string | null;
   delivery_fee: number;
   delivery_type: string;
   stopdesk_id: string | null;
@@ -98,6 +103,8 @@ export interface NewOrder {
   deliveryFee: number;
   courier?: string | null;
   items: ItemInput[];
+  /** A merchant-defined code the customer gave; the server computes its discount. */
+  promoCode?: string | null;
   note?: string | null;
   source: 'agent' | 'api' | 'playground' | 'sheet';
 }
@@ -105,6 +112,13 @@ export interface NewOrder {
 export async function createOrder(ctx: AppContext, workspaceId: string, input: NewOrder, actor: string): Promise<OrderJson> {
   const id = await ctx.knex.transaction(async (trx) => {
     const { lines, subtotal } = await priceItems(trx, workspaceId, input.items);
+    let promo: ResolvedPromo | null = null;
+    if (input.promoCode?.trim()) {
+      promo = await resolvePromo(trx, workspaceId, input.promoCode, subtotal);
+      await countPromoUse(trx, workspaceId, promo);
+    }
+    const discount = promo?.discount ?? 0;
+    const total = subtotal - discount + input.deliveryFee;
     const [order] = await trx('orders')
       .insert({
         workspace_id: workspaceId,
@@ -119,15 +133,17 @@ export async function createOrder(ctx: AppContext, workspaceId: string, input: N
         delivery_type: input.deliveryType,
         stopdesk_id: input.stopdeskId ?? null,
         subtotal,
+        discount,
+        promo_code: promo?.code ?? null,
         delivery_fee: input.deliveryFee,
-        total: subtotal + input.deliveryFee,
+        total,
         note: input.note ?? null,
         source: input.source,
         courier: input.courier ?? null,
       })
       .returning('id');
     await trx('order_items').insert(lines.map((l) => ({ ...l, workspace_id: workspaceId, order_id: order.id })));
-    await audit(trx, workspaceId, actor, 'order.created', order.id, { total: subtotal + input.deliveryFee });
+    await audit(trx, workspaceId, actor, 'order.created', order.id, { total, ...(promo ? { promo_code: promo.code, discount } : {}) });
     // Playground orders are the merchant testing their agent: no sheet row, no courier booking.
     if (input.source !== 'playground') {
       await runOrderHooks(ctx, trx, { workspaceId, orderId: order.id, previousStatus: null, status: 'pending' });
@@ -223,9 +239,15 @@ export interface OrderChanges {
   stopdeskId?: string | null;
   deliveryFee?: number;
   note?: string | null;
+  /** A code to apply (replacing the order's), or null to remove the order's code. */
+  promoCode?: string | null;
 }
 
-/** Changes an unshipped order, repricing it from the catalog; a confirmed order's stock follows. */
+/**
+ * Changes an unshipped order, repricing it from the catalog; a confirmed order's stock follows.
+ * A new or changed promo code is checked in full and counts a use; the order's own code is
+ * recomputed on the new subtotal when the items change (its minimum subtotal must still hold).
+ */
 export async function updateOrder(
   ctx: AppContext,
   workspaceId: string,
@@ -254,15 +276,39 @@ export async function updateOrder(
       await trx('order_items').insert(priced.lines.map((l) => ({ ...l, workspace_id: workspaceId, order_id: orderId })));
       if (order.status === 'confirmed') await moveStock(trx, workspaceId, orderId, -1);
     }
+    const { discount, code } = await promoForUpdate(trx, workspaceId, order, changes, subtotal);
     const fee = (changes.deliveryFee ?? order.delivery_fee) as number;
-    Object.assign(patch, { subtotal, total: subtotal + fee });
+    Object.assign(patch, { subtotal, discount, promo_code: code, total: subtotal - discount + fee });
     await trx('orders').where({ id: orderId }).update(patch);
-    await audit(trx, workspaceId, actor, 'order.updated', orderId, { fields: Object.keys(patch) });
+    const promoNote = code !== order.promo_code ? { promo_code: code, previous_promo_code: order.promo_code } : code ? { promo_code: code } : {};
+    await audit(trx, workspaceId, actor, 'order.updated', orderId, { fields: Object.keys(patch), ...promoNote, discount });
     if (order.source !== 'playground') {
       await runOrderHooks(ctx, trx, { workspaceId, orderId, previousStatus: order.status, status: order.status });
     }
   });
   return getOrder(ctx.knex, workspaceId, orderId);
+}
+
+/** The discount and code an updated order carries (see updateOrder). */
+async function promoForUpdate(
+  trx: Knex.Transaction,
+  workspaceId: string,
+  order: { promo_code: string | null; discount: number; subtotal: number },
+  changes: OrderChanges,
+  subtotal: number,
+): Promise<{ discount: number; code: string | null }> {
+  const wanted = changes.promoCode === undefined ? order.promo_code : changes.promoCode?.trim() ? normalizeCode(changes.promoCode) : null;
+  if (!wanted) return { discount: 0, code: null };
+  if (wanted !== order.promo_code) {
+    const promo = await resolvePromo(trx, workspaceId, wanted, subtotal);
+    await countPromoUse(trx, workspaceId, promo);
+    return { discount: promo.discount, code: promo.code };
+  }
+  // The same code and the same items: the discount stands as computed (the code may since have
+  // expired or been deleted, which does not take it away from this order).
+  if (subtotal === order.subtotal) return { discount: order.discount, code: wanted };
+  const promo = await resolvePromo(trx, workspaceId, wanted, subtotal, { alreadyCounted: true });
+  return { discount: promo.discount, code: promo.code };
 }
 
 /** A row as knex returns it (untyped columns); `shape` picks the fixed JSON out of it. */
@@ -275,6 +321,8 @@ function shape(o: Row, items: Row[], shipment?: Row, risk?: ReturnRisk): OrderJs
     status: o.status,
     total: o.total,
     subtotal: o.subtotal,
+    discount: o.discount,
+    promo_code: o.promo_code,
     delivery_fee: o.delivery_fee,
     delivery_type: o.delivery_type,
     stopdesk_id: o.stopdesk_id,

@@ -235,7 +235,8 @@ export async function shipmentInput(ctx: AppContext, adapter: CourierAdapter, wo
     stopDeskId: order.delivery_type === 'stopdesk' ? order.stopdesk_id : undefined,
     codAmount: order.total,
     freeShipping: FEE_INSIDE_COD_WITH_FLAG.has(courierDefinition(ctx, courier).id),
-    declaredValue: order.subtotal,
+    // What the goods sold for: a promo code's discount comes off their value, not the fee.
+    declaredValue: order.subtotal - (order.discount ?? 0),
     productDescription: description,
     items: items.map((i) => ({ name: i.name, quantity: i.quantity, unitPrice: i.unit_price })),
   };

@@ -6,6 +6,7 @@ import { ConnectChannelInput } from '../conversations/channel-accounts';
 import { CreateEndpointInput } from '../merchant-webhooks/endpoints';
 import { CourierWebhookSecretPut, ReturnRiskQuery } from '../shipping/shipment-routes';
 import { LEAD_STATUSES } from '../leads/status';
+import { PROMO_KINDS, PromoCodeInput, PromoCodePatch } from '../orders/promo-codes';
 import { ORDER_STATUSES } from '../orders/status';
 import { ConnectSheetInput } from '../sheets/connection';
 import { ShippingSettingsPut } from '../shipping/notify';
@@ -97,8 +98,10 @@ const components = {
         {
           id: { type: 'string', format: 'uuid' },
           status: { type: 'string', enum: [...ORDER_STATUSES] },
-          total: { type: 'integer', description: 'DZD, delivery fee included' },
-          subtotal: { type: 'integer', description: 'DZD' },
+          total: { type: 'integer', description: 'DZD: subtotal − discount + delivery_fee' },
+          subtotal: { type: 'integer', description: 'DZD, items only' },
+          discount: { type: 'integer', description: 'DZD off the items subtotal from promo_code (0 without one); never off the delivery fee' },
+          promo_code: nullable({ type: 'string', description: 'the promo code the order was given, upper-cased' }),
           delivery_fee: { type: 'integer', description: 'DZD' },
           delivery_type: { type: 'string', enum: ['home', 'stopdesk'] },
           items: arrayOf(ref('OrderItem')),
@@ -115,6 +118,20 @@ const components = {
       ),
       description: 'The fixed order shape scripts rely on: id, status, total, items, customer, shipment.',
     },
+    PromoCode: obj({
+      id: { type: 'string', format: 'uuid' },
+      code: { type: 'string', description: 'upper-cased; what the customer types' },
+      kind: { type: 'string', enum: [...PROMO_KINDS] },
+      value: { type: 'integer', description: 'percent (1–90) or DZD' },
+      min_subtotal: { type: 'integer', description: 'DZD, items only' },
+      max_uses: nullable({ type: 'integer' }),
+      uses: { type: 'integer', description: 'orders that took the code' },
+      starts_at: nullable({ type: 'string', format: 'date-time' }),
+      ends_at: nullable({ type: 'string', format: 'date-time' }),
+      active: { type: 'boolean' },
+      created_at: { type: 'string', format: 'date-time' },
+      updated_at: { type: 'string', format: 'date-time' },
+    }),
     Lead: obj({
       id: { type: 'string', format: 'uuid' },
       conversation_id: nullable({ type: 'string', format: 'uuid' }),
@@ -171,6 +188,14 @@ export const OPERATIONS: Record<string, Partial<Record<Method, Operation>>> = {
     get: { summary: 'One product', tag: 'catalog', ok: ok('The product', wrap('product', anyObject)) },
     patch: { summary: 'Change a product', tag: 'catalog', role: 'admin', body: ProductPatch, ok: ok('The product', wrap('product', anyObject)) },
     delete: { summary: 'Remove a product', tag: 'catalog', role: 'admin', ok: none },
+  },
+  '/promo-codes': {
+    get: { summary: 'Your promo codes, with their uses', tag: 'orders', ok: ok('Promo codes', wrap('promo_codes', arrayOf(ref('PromoCode')))) },
+    post: { summary: 'Add a promo code (a code already in the shop is 409 conflict)', tag: 'orders', role: 'admin', body: PromoCodeInput, ok: ok('The promo code', wrap('promo_code', ref('PromoCode')), 201) },
+  },
+  '/promo-codes/:id': {
+    patch: { summary: 'Change a promo code (active: false deactivates it)', tag: 'orders', role: 'admin', body: PromoCodePatch, ok: ok('The promo code', wrap('promo_code', ref('PromoCode'))) },
+    delete: { summary: 'Delete a promo code (orders keep their discount and code)', tag: 'orders', role: 'admin', ok: none },
   },
   '/orders': { get: { summary: 'Orders, newest first', tag: 'orders', query: OrderQuery, ok: ok('Orders', wrap('orders', arrayOf(ref('Order')))) } },
   '/orders/:id': {

@@ -12,6 +12,7 @@ import { courierTariffsPage } from './courier-tariffs-page';
 import { couriersPage } from './couriers-page';
 import { dashboardStats } from './dashboard-stats';
 import { inboxPage } from './inbox-page';
+import { promoCodesPage } from './promo-codes-page';
 import { salesPages } from './sales-pages';
 import { sheetPage } from './sheet-page';
 import { workspacePages } from './workspace-pages';
@@ -25,6 +26,6 @@ const ASSETS = path.join(__dirname, '..', 'assets');
 export const webPages: RouteModule = (router, ctx) => {
   router.use('/assets', express.static(ASSETS, { maxAge: ctx.config.env === 'production' ? '1h' : 0, index: false }));
   // catalogImportPage before catalogPage: /catalog/import must not be taken for a product id.
-  const mounts = [homePage, billingPage, dashboardStats, authPages, workspacePages, channelsPage, agentPage, catalogImportPage, catalogPage, couriersPage, courierTariffsPage, sheetPage, inboxPage, salesPages];
+  const mounts = [homePage, billingPage, dashboardStats, authPages, workspacePages, channelsPage, agentPage, catalogImportPage, catalogPage, promoCodesPage, couriersPage, courierTariffsPage, sheetPage, inboxPage, salesPages];
   for (const mount of mounts) mount(router, ctx);
 };

@@ -12,7 +12,7 @@ export interface NavItem {
  * The navigation, in display order. A page module adds its entry when it is mounted, so the menu
  * only ever lists pages that exist.
  */
-const ORDER = ['dashboard', 'inbox', 'orders', 'leads', 'channels', 'agent', 'catalog', 'couriers', 'sheet', 'workspace', 'billing', 'api-keys', 'account'];
+const ORDER = ['dashboard', 'inbox', 'orders', 'leads', 'channels', 'agent', 'catalog', 'promo-codes', 'couriers', 'sheet', 'workspace', 'billing', 'api-keys', 'account'];
 export const NAV: NavItem[] = [];
 
 export function addNav(item: NavItem): void {

@@ -121,11 +121,11 @@ export function salesPages(router: Router, ctx: AppContext): void {
   page(router, ctx, 'get', '/orders.csv', 'agent', async (p) => {
     const orders = await listOrders(ctx.knex, p.workspaceId, orderFilter(p.req.query).filter);
     const rows = [
-      ['id', 'created_at', 'status', 'customer', 'phone', 'wilaya', 'commune', 'address', 'items', 'delivery_fee', 'total', 'courier', 'tracking'],
+      ['id', 'created_at', 'status', 'customer', 'phone', 'wilaya', 'commune', 'address', 'items', 'delivery_fee', 'total', 'courier', 'tracking', 'discount', 'promo_code'],
       ...orders.map((o) => [
         o.id, o.created_at, o.status, o.customer.name, o.customer.phone, o.customer.wilaya, o.customer.commune, o.customer.address,
         o.items.map((x) => `${x.quantity} x ${x.name}${x.variant ? ` (${x.variant})` : ''}`).join('; '),
-        o.delivery_fee, o.total, o.shipment?.courier, o.shipment?.tracking,
+        o.delivery_fee, o.total, o.shipment?.courier, o.shipment?.tracking, o.discount, o.promo_code,
       ]),
     ];
     p.res.setHeader('content-type', 'text/csv; charset=utf-8');
@@ -192,6 +192,7 @@ function orderRow(p: MemberPage, o: OrderJson, back: string) {
         : ''
     }<br>
     ${o.items.map((x) => html`${i.number(x.quantity)} × ${x.name}${x.variant ? ` (${x.variant})` : ''}<br>`)}
+    ${o.promo_code ? html`<small data-discount="${o.discount}">${i.t('orders.discount')} (${i.t('orders.promo_code', { code: o.promo_code })}): −${i.dzd(o.discount)}</small><br>` : ''}
     <small class="muted">${i.date(o.created_at)} · ${o.customer.wilaya ?? ''} ${o.customer.commune ?? ''}</small>
     ${
       sh

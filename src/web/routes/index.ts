@@ -6,6 +6,7 @@ import { metaWebhookRoutes } from './meta-webhooks';
 import { billingRoutes, chargilyWebhookRoutes } from './billing';
 import { merchantWebhookRoutes } from './merchant-webhooks';
 import { privacyRoutes } from './privacy';
+import { promoCodeRoutes } from './promo-codes';
 import { salesRoutes } from './sales';
 import { sheetRoutes } from '../../sheets/routes';
 import { courierRoutes } from '../../shipping/routes';
@@ -28,6 +29,7 @@ export const apiRoutes: RouteModule[] = [
   billingRoutes,
   sheetRoutes,
   salesRoutes,
+  promoCodeRoutes,
   geoRoutes,
   courierRoutes,
   shipmentRoutes,
