@@ -88,6 +88,16 @@ export function deliveryLabel(lang: Language, type: string): string {
   return DELIVERY_LABELS[lang][type] ?? type;
 }
 
+const PROMO_LABELS: Record<Language, string> = { fr: 'code promo', ar: 'كود التخفيض', en: 'promo code' };
+
+/**
+ * A promo code rides in the Items cell ("…, code promo SOLDE10 −350 DA"), not a column of its
+ * own: a new column would have to go after Note, where merchants' own columns often already are.
+ */
+export function promoLabel(lang: Language, code: string, discount: number): string {
+  return `${PROMO_LABELS[lang]} ${code} −${discount} DA`;
+}
+
 /** Dates in Algeria's time zone, as a merchant reads them: 2026-11-23 14:05. */
 export function sheetDate(d: Date | string): string {
   const parts = new Intl.DateTimeFormat('en-CA', {

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import { getCommune, getWilaya } from '../geo/algeria';
-import { deliveryLabel, leadStatusLabel, sheetDate, statusLabel, type Language } from './layout';
+import { deliveryLabel, leadStatusLabel, promoLabel, sheetDate, statusLabel, type Language } from './layout';
 
 /** An order or lead to write, with the change counter read now (marked synced only up to it). */
 export interface PendingEntity {
@@ -47,7 +47,7 @@ export async function loadPendingOrders(knex: Knex, workspaceId: string, lang: L
     .limit(BATCH)
     .select(
       'o.id', 'o.status', 'o.created_at', 'o.customer_name', 'o.phone', 'o.wilaya_code', 'o.commune_code', 'o.address',
-      'o.total', 'o.delivery_type', 'o.courier', 'o.note', 's.tracking', 's.courier as shipment_courier',
+      'o.total', 'o.discount', 'o.promo_code', 'o.delivery_type', 'o.courier', 'o.note', 's.tracking', 's.courier as shipment_courier',
       'sr.change_seq', 'sr.written_status', 'sr.rejected_value',
     );
   if (!rows.length) return [];
@@ -74,7 +74,7 @@ export async function loadPendingOrders(knex: Knex, workspaceId: string, lang: L
       wilayaName(lang, r.wilaya_code),
       communeName(lang, r.commune_code),
       r.address ?? '',
-      (itemsOf.get(r.id) ?? []).join(', '),
+      [...(itemsOf.get(r.id) ?? []), ...(r.promo_code ? [promoLabel(lang, r.promo_code, Number(r.discount))] : [])].join(', '),
       Number(r.total),
       deliveryLabel(lang, r.delivery_type),
       r.shipment_courier ?? r.courier ?? '',

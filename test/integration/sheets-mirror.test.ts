@@ -50,6 +50,16 @@ describe('sheets mirror', () => {
     expect(rows[1]?.[5]).toBe('16 الجزائر');
   });
 
+  it("an order with a promo code: the Items cell names the code and its discount, Total is what the customer pays", async () => {
+    const shop = await connectedShop(t, fake);
+    await t.http().post('/api/v1/promo-codes').set(shop.ws.auth).send({ code: 'SOLDE10', kind: 'percent', value: 10 }).expect(201);
+    const id = await placeOrder(t.ctx, shop, { quantity: 2, promoCode: 'solde10' });
+    await syncSheet(t.ctx, shop.workspaceId);
+    const row = fake.dataRows(shop.spreadsheetId, 'Orders').find((r) => r[0] === id);
+    expect(row?.[8]).toBe('2× Robe kabyle, code promo SOLDE10 −900 DA');
+    expect(row?.[9]).toBe(String(2 * 4500 - 900 + 400));
+  });
+
   it('appends one row per new order and updates that same row after the merchant re-sorted the sheet', async () => {
     const shop = await connectedShop(t, fake);
     const ids = [

@@ -47,7 +47,7 @@ export async function connectedShop(
 }
 
 let n = 0;
-export async function placeOrder(ctx: AppContext, shop: SheetShop, opts: { quantity?: number; note?: string } = {}): Promise<string> {
+export async function placeOrder(ctx: AppContext, shop: SheetShop, opts: { quantity?: number; note?: string; promoCode?: string } = {}): Promise<string> {
   n += 1;
   const order = await createOrder(
     ctx,
@@ -62,6 +62,7 @@ export async function placeOrder(ctx: AppContext, shop: SheetShop, opts: { quant
       deliveryFee: 400,
       items: [{ product_id: shop.productId, quantity: opts.quantity ?? 1 }],
       note: opts.note ?? null,
+      promoCode: opts.promoCode ?? null,
       source: 'api',
     },
     'system',
