@@ -14,7 +14,7 @@ import { CourierAccountPut, TariffOverridesPut, TariffQuery } from '../shipping/
 import { CheckoutInput } from './routes/billing';
 import { ConversationQuery, HumanReply, MessageQuery, PauseBody } from './routes/conversations';
 import { communeQuery } from './routes/geo';
-import { LeadQuery, LeadStatusPatch, OrderQuery, OrderStatusPatch, ProductImportInput, StatsQuery } from './routes/sales';
+import { LeadQuery, LeadStatusPatch, OrderCreateInput, OrderPatch, OrderQuery, ProductImportInput, StatsQuery } from './routes/sales';
 import { ApiKeyInput } from './routes/workspace';
 import type { RouteModule } from './types';
 
@@ -197,10 +197,25 @@ export const OPERATIONS: Record<string, Partial<Record<Method, Operation>>> = {
     patch: { summary: 'Change a promo code (active: false deactivates it)', tag: 'orders', role: 'admin', body: PromoCodePatch, ok: ok('The promo code', wrap('promo_code', ref('PromoCode'))) },
     delete: { summary: 'Delete a promo code (orders keep their discount and code)', tag: 'orders', role: 'admin', ok: none },
   },
-  '/orders': { get: { summary: 'Orders, newest first', tag: 'orders', query: OrderQuery, ok: ok('Orders', wrap('orders', arrayOf(ref('Order')))) } },
+  '/orders': {
+    get: { summary: 'Orders, newest first', tag: 'orders', query: OrderQuery, ok: ok('Orders', wrap('orders', arrayOf(ref('Order')))) },
+    post: {
+      summary:
+        'Create a pending order typed by the merchant (a phone order): the phone is normalised to +213…, the wilaya (number or name) and commune are resolved, items are priced from the catalog, the promo code applied, and the delivery fee taken from your courier tariffs unless delivery_fee is given. Refusals are 400 invalid_input with the field in details.',
+      tag: 'orders',
+      body: OrderCreateInput,
+      ok: ok('The order', wrap('order', ref('Order')), 201),
+    },
+  },
   '/orders/:id': {
     get: { summary: 'One order', tag: 'orders', ok: ok('The order', wrap('order', ref('Order'))) },
-    patch: { summary: 'Change an order\'s status (the status machine applies)', tag: 'orders', body: OrderStatusPatch, ok: ok('The order', wrap('order', ref('Order'))) },
+    patch: {
+      summary:
+        'Change an unshipped order\'s customer, place, items (repriced), promo code (null removes it) or note, and/or its status (the status machine applies, after the fields). A new wilaya, commune or delivery type re-quotes the fee unless delivery_fee is given. A shipped order is 409 conflict.',
+      tag: 'orders',
+      body: OrderPatch,
+      ok: ok('The order', wrap('order', ref('Order'))),
+    },
   },
   '/orders/:id/ship': { post: { summary: 'Book (or retry booking) the order\'s shipment by hand', tag: 'orders', ok: ok('Booked (202 while a retryable refusal is being retried)', anyObject) } },
   '/orders/:id/label': { get: { summary: 'The shipping label: a PDF, or JSON with the courier\'s label URL', tag: 'orders', ok: ok('The label', wrap('label', obj({ kind: { type: 'string' }, url: nullable({ type: 'string' }) }))) } },

@@ -8,11 +8,12 @@ import { listWilayas } from '../../geo/algeria';
 import { listOrders, transitionOrder, type OrderJson } from '../../orders/service';
 import { shipmentLabel, shipOrderByHand } from '../../shipping/booking';
 import { couriersOf } from '../../shipping/courier-accounts';
-import { canTransition, ORDER_STATUSES, parcelAwaitsPickup, type OrderStatus } from '../../orders/status';
+import { canTransition, ORDER_STATUSES, parcelAwaitsPickup, UNSHIPPED, type OrderStatus } from '../../orders/status';
 import { toCsv } from './csv';
 import { html } from './html';
 import { actionButton, page, redirect, select, send, str, type MemberPage } from './kit';
 import { addNav } from './nav';
+import { orderFormPages } from './order-form-page';
 
 const Filters = z.object({
   status: z.enum(ORDER_STATUSES).optional().catch(undefined),
@@ -66,6 +67,7 @@ const leadStatusLabel = (p: MemberPage, s: string) =>
 export function salesPages(router: Router, ctx: AppContext): void {
   addNav({ key: 'orders', href: '/orders', label: 'nav.orders', min: 'agent' });
   addNav({ key: 'leads', href: '/leads', label: 'nav.leads', min: 'agent' });
+  orderFormPages(router, ctx);
 
   page(router, ctx, 'get', '/orders', 'agent', async (p) => {
     const { i } = p;
@@ -79,6 +81,7 @@ export function salesPages(router: Router, ctx: AppContext): void {
       title: i.t('nav.orders'),
       active: 'orders',
       body: html`${shipped ? html`<p class="${shipped === 'refused' ? 'alert' : 'ok'}" role="status">${i.t(`orders.ship_${shipped}`)}</p>` : ''}
+      <p><a class="button" href="/orders/new">${i.t('orders.new')}</a></p>
       <form method="get" action="/orders" class="filters">
         ${select({ name: 'status', label: i.t('common.status'), options: [['', i.t('common.all')], ...ORDER_STATUSES.map((s) => [s, statusLabel(p, s)] as [string, string])], value: f.status ?? '' })}
         <div class="field"><label for="f-from">${i.t('orders.from')}</label><input type="date" id="f-from" name="from" value="${f.from ?? ''}"></div>
@@ -202,6 +205,7 @@ function orderRow(p: MemberPage, o: OrderJson, back: string) {
         : ''
     }</span>
     <span><strong class="num">${i.dzd(o.total)}</strong><br>
+      ${UNSHIPPED.includes(o.status) ? html`<a class="button secondary" href="/orders/${o.id}/edit" data-edit="${o.id}">${i.t('orders.edit')}</a>` : ''}
       ${canShip ? actionButton(p, `/orders/${o.id}/ship`, sh?.error ? i.t('orders.retry_ship') : i.t('orders.ship_now'), { hidden: { back } }) : ''}
       ${next.map((s) => actionButton(p, `/orders/${o.id}/status`, statusLabel(p, s), { hidden: { status: s, back }, danger: s === 'cancelled' }))}</span></li>`;
 }

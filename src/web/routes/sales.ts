@@ -5,9 +5,10 @@ import { createProduct, deleteProduct, getProduct, listProducts, ProductInput, P
 import { importProductsCsv } from '../../catalog/import';
 import { listLeads, updateLeadStatus } from '../../leads/leads';
 import { LEAD_STATUSES } from '../../leads/status';
-import { getOrder, listOrders, transitionOrder } from '../../orders/service';
+import { OrderCreateInput, OrderPatch, resolveNewOrder, resolveOrderChanges } from '../../orders/new-order';
+import { createOrder, getOrder, listOrders, transitionOrder, updateOrder } from '../../orders/service';
 import { workspaceStats } from '../../orders/stats';
-import { ORDER_STATUSES } from '../../orders/status';
+import { assertTransition, ORDER_STATUSES } from '../../orders/status';
 import { requireRole, workspaceOf } from '../auth';
 import type { RouteModule } from '../types';
 
@@ -32,7 +33,8 @@ export const ProductImportInput = z.object({
   dry_run: z.boolean().default(false),
 });
 
-export const OrderStatusPatch = z.object({ status: z.enum(ORDER_STATUSES) });
+/** POST /orders and PATCH /orders/:id bodies (defined with the order input module the page shares). */
+export { OrderCreateInput, OrderPatch };
 export const LeadStatusPatch = z.object({ status: z.enum(LEAD_STATUSES) });
 export const LeadQuery = z.object({ status: z.string().max(20).optional(), limit: z.coerce.number().int().min(1).max(200).optional() });
 
@@ -73,9 +75,23 @@ export const salesRoutes: RouteModule = (router, ctx) => {
   router.get('/orders/:id', async (req, res) => {
     res.json({ order: await getOrder(ctx.knex, workspaceOf(req), Id.parse(req.params).id) });
   });
+  // A phone order typed by the merchant: priced, quoted and hooked exactly like the agent's.
+  router.post('/orders', async (req, res) => {
+    const input = await resolveNewOrder(ctx, workspaceOf(req), OrderCreateInput.parse(req.body ?? {}));
+    res.status(201).json({ order: await createOrder(ctx, workspaceOf(req), input, req.auth!.actor) });
+  });
+  // The fields first, then the status, so "fix the address and confirm" is one call.
   router.patch('/orders/:id', async (req, res) => {
-    const body = OrderStatusPatch.parse(req.body ?? {});
-    const order = await transitionOrder(ctx, workspaceOf(req), Id.parse(req.params).id, body.status, req.auth!.actor, { confirmedBy: 'merchant' });
+    const { status, ...fields } = OrderPatch.parse(req.body ?? {});
+    const ws = workspaceOf(req);
+    const id = Id.parse(req.params).id;
+    let order = await getOrder(ctx.knex, ws, id);
+    // Refuse an impossible status before any field is written (they are two transactions).
+    if (status) assertTransition(order.status, status);
+    if (Object.values(fields).some((v) => v !== undefined)) {
+      order = await updateOrder(ctx, ws, id, await resolveOrderChanges(ctx, ws, order, fields), req.auth!.actor);
+    }
+    if (status) order = await transitionOrder(ctx, ws, id, status, req.auth!.actor, { confirmedBy: 'merchant' });
     res.json({ order });
   });
 
