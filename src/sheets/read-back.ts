@@ -41,6 +41,12 @@ interface Vocabulary<S extends string> {
   apply(ctx: AppContext, workspaceId: string, id: string, to: S): Promise<void>;
 }
 
+/**
+ * Who made a change read back from the sheet: someone with edit access to it, not a signed-in
+ * member, so the audit log says where it came from rather than 'system'.
+ */
+export const SHEET_ACTOR = 'sheet';
+
 const ORDERS: Vocabulary<OrderStatus> = {
   entity: 'order',
   table: 'orders',
@@ -49,7 +55,7 @@ const ORDERS: Vocabulary<OrderStatus> = {
   label: statusLabel,
   canMove: (from, to) => ORDER_STATUSES.includes(to) && canTransition(from, to),
   apply: async (ctx, workspaceId, id, to) => {
-    await transitionOrder(ctx, workspaceId, id, to, 'system', { confirmedBy: 'merchant' });
+    await transitionOrder(ctx, workspaceId, id, to, SHEET_ACTOR, { confirmedBy: 'merchant' });
   },
 };
 
@@ -60,9 +66,8 @@ const LEADS: Vocabulary<LeadStatus> = {
   parse: parseLeadStatusWord,
   label: leadStatusLabel,
   canMove: canTransitionLead,
-  // 'system' like the order read-back: the change comes from the sheet, not a signed-in member.
   apply: async (ctx, workspaceId, id, to) => {
-    await updateLeadStatus(ctx, workspaceId, id, to, 'system');
+    await updateLeadStatus(ctx, workspaceId, id, to, SHEET_ACTOR);
   },
 };
 

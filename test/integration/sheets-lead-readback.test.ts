@@ -72,7 +72,7 @@ describe('sheets lead read-back and column layout', () => {
     expect(await leadStatus(b)).toBe('contacted');
     expect(await leadStatus(c)).toBe('lost');
     const audit = await t.ctx.knex('audit_log').where({ workspace_id: shop.workspaceId, target: a, action: 'lead.contacted' }).first('actor', 'data');
-    expect(audit).toMatchObject({ actor: 'system', data: { from: 'new', to: 'contacted' } });
+    expect(audit).toMatchObject({ actor: 'sheet', data: { from: 'new', to: 'contacted' } });
     // Written back in Wakil's words, and not read back as a new edit afterwards.
     expect(fake.cell(shop.spreadsheetId, 'Leads', leadRef(shop, a))).toBe('Contacté');
     expect(fake.cell(shop.spreadsheetId, 'Leads', leadRef(shop, c))).toBe('Perdu');
