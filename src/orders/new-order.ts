@@ -69,7 +69,8 @@ const fieldError = (path: string, message: string) => invalidInput(message, [{ p
 
 export function customerPhone(raw: string): string {
   const r = normalizePhone(raw);
-  if (!r.ok) throw fieldError('phone', `Phone "${raw}": ${r.reason}`);
+  // The reason only, not the number: error messages can end up in logs, phones must not.
+  if (!r.ok) throw fieldError('phone', `Phone: ${r.reason}`);
   return r.e164;
 }
 
