@@ -143,14 +143,30 @@ export interface WebhookSubscription {
   missing: string[];
 }
 
+/** The stored columns a subscriber may pick its subscription account from. */
+export interface SubscribableChannel {
+  external_id: string;
+  waba_id?: string | null;
+}
+
 /**
- * A channel whose account (Messenger Page, Instagram account) must subscribe our app before its
- * webhooks reach us. Meta also unsubscribes the app after about 1 h of failed deliveries and only
- * a new subscribe call restores it (meta-channels.md §4.7). WhatsApp subscribes per WABA, which
- * we do not store, so it is not one of these.
+ * A channel whose account must subscribe our app before its webhooks reach us: the Messenger Page,
+ * the Instagram account, or for WhatsApp the WhatsApp Business Account (WABA) that owns the number
+ * (meta-channels.md §3.1). Meta also unsubscribes the app after about 1 h of failed deliveries and
+ * only a new subscribe call restores it (meta-channels.md §4.7).
  */
 export interface WebhookSubscriber {
-  /** The webhook fields whose events parseWebhook turns into InboundEvents; what subscribe asks for. */
+  /**
+   * The account id subscribe/subscription take for a stored channel; null when it is not known
+   * (a WhatsApp channel without its WABA id), which skips the channel. Absent: the channel's
+   * external_id.
+   */
+  subscriptionAccount?(channel: SubscribableChannel): string | null;
+  /**
+   * The webhook fields whose events parseWebhook turns into InboundEvents; what subscribe asks for.
+   * Empty when the account's edge takes no fields (a WABA: they come from the app's webhook
+   * configuration), so `missing` is then always empty.
+   */
   readonly webhookFields: readonly string[];
   /**
    * Subscribes the token's app to the account for `webhookFields` plus `keep` (fields already

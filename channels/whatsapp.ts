@@ -1,8 +1,9 @@
+import { z } from 'zod';
 import {
   Channel, type ButtonSpec, type InboundEvent, type ListSpec, type MediaRef, type MessageKind, type SendOptions,
-  type SendOutcome, type SendTarget, type TemplateSpec,
+  type SendOutcome, type SendTarget, type SubscribableChannel, type TemplateSpec, type WebhookSubscriber, type WebhookSubscription,
 } from './contract';
-import { GraphClient } from './meta/graph-client';
+import { GraphClient, tokenAppId } from './meta/graph-client';
 import { Envelope, WaChange, WaContact, WaEntry, WaMessage, WaMetadata, WaSendResponse, WaStatus } from './meta/schemas';
 import { ProviderError } from '../src/errors';
 
@@ -67,11 +68,43 @@ function normalise(m: WaMessage): { kind: MessageKind; text?: string; media?: Me
   }
 }
 
-export class WhatsAppChannel extends Channel {
+/**
+ * `GET /{WABA_ID}/subscribed_apps`: one entry per subscribed app, the app nested under
+ * `whatsapp_business_api_data` (Graph API reference › WhatsApp Business Account › subscribed_apps).
+ * Unlike a Page's edge it lists no subscribed_fields.
+ */
+const WabaSubscribedApps = z.object({
+  data: z.array(
+    z.object({ whatsapp_business_api_data: z.object({ id: z.union([z.string(), z.number()]).transform(String) }).passthrough().optional() }).passthrough(),
+  ),
+});
+
+export class WhatsAppChannel extends Channel implements WebhookSubscriber {
   readonly kind = 'whatsapp' as const;
   readonly webhookObject = 'whatsapp_business_account';
   readonly textLimit = { max: 4096, unit: 'chars' } as const;
   readonly supportsTemplates = true;
+  // The WABA edge takes no subscribed_fields: the app's webhook configuration decides them.
+  readonly webhookFields = [] as const;
+
+  /** Webhooks of a number reach the apps subscribed to its WABA, not to the number itself. */
+  subscriptionAccount(channel: SubscribableChannel): string | null {
+    return channel.waba_id ?? null;
+  }
+
+  // POST /{WABA_ID}/subscribed_apps with the merchant's token (needs whatsapp_business_management);
+  // answers { success: true }. No override_callback_uri: webhooks go to the app's callback URL.
+  async subscribe(graph: GraphClient, wabaId: string): Promise<void> {
+    const r = await graph.post<{ success?: unknown }>(`/${wabaId}/subscribed_apps`, undefined);
+    if (r?.success !== true && r?.success !== 'true') throw new ProviderError('meta', 'Meta: the webhook subscription was not confirmed', true);
+  }
+
+  async subscription(graph: GraphClient, wabaId: string): Promise<WebhookSubscription> {
+    const appId = await tokenAppId(graph);
+    const r = WabaSubscribedApps.safeParse(await graph.get(`/${wabaId}/subscribed_apps`));
+    if (!r.success) throw new ProviderError('meta', 'Meta: unexpected answer to GET subscribed_apps', true);
+    return { subscribed: r.data.data.some((a) => a.whatsapp_business_api_data?.id === appId), fields: [], missing: [] };
+  }
 
   parseWebhook(body: unknown): InboundEvent[] {
     const env = Envelope.safeParse(body);

@@ -10,6 +10,7 @@ import * as apiUsage from './20261123_062_api_usage';
 import * as billing from './20261123_063_billing';
 import * as replyParts from './20261123_064_reply_parts';
 import * as promoCodes from './20261208_065_promo_codes';
+import * as channelWaba from './20261208_066_channel_waba';
 import * as couriers from './20261123_030_couriers';
 import * as shipping from './20261123_031_shipping';
 
@@ -31,4 +32,5 @@ export const MIGRATIONS: Array<[string, Knex.Migration]> = [
   ['20261123_063_billing', billing],
   ['20261123_064_reply_parts', replyParts],
   ['20261208_065_promo_codes', promoCodes],
+  ['20261208_066_channel_waba', channelWaba],
 ];

@@ -8,22 +8,31 @@ import { graphFor } from './channel-access';
 export const SUBSCRIPTION_CHECK_JOB = 'channels.webhook-subscriptions';
 
 /**
- * Meta unsubscribes our app from a Page / Instagram account after about 1 h of failed webhook
- * deliveries, and only a new subscribe call brings it back (meta-channels.md §4.7): checking every
- * 30 minutes keeps a silent outage to about that long.
+ * Meta unsubscribes our app from a Page / Instagram account / WABA after about 1 h of failed
+ * webhook deliveries, and only a new subscribe call brings it back (meta-channels.md §4.7):
+ * checking every 30 minutes keeps a silent outage to about that long.
  */
 const CHECK_CRON = '*/30 * * * *';
 
 /** Every status_detail written here starts with this, so a later success clears only our own error. */
 export const SUBSCRIPTION_DETAIL_PREFIX = 'Webhooks: ';
 
-const NOUN: Record<string, string> = { messenger: 'Facebook Page', instagram: 'Instagram account' };
+const NOUN: Record<string, string> = { messenger: 'Facebook Page', instagram: 'Instagram account', whatsapp: 'WhatsApp Business Account' };
+
+/** The permission Meta wants on the token to subscribe our app to each kind's account. */
+const SUBSCRIBE_PERMISSION: Record<string, string> = {
+  messenger: 'pages_manage_metadata',
+  instagram: 'instagram_business_manage_messages (or pages_manage_metadata for a Page-linked account)',
+  whatsapp: 'whatsapp_business_management',
+};
 
 export interface SubscriptionChannel {
   id: string;
   workspace_id: string;
   kind: string;
   external_id: string;
+  /** WhatsApp only: the WABA our app subscribes to; without it the channel is skipped. */
+  waba_id?: string | null;
 }
 
 /** ok: already subscribed · subscribed: we (re)subscribed · refused: Meta said no · unreachable: transient, retried next tick. */
@@ -46,7 +55,7 @@ function describeRefusal(kind: string, err: ProviderError, token: string | undef
   if (code === 190) {
     text = `the access token expired or was revoked, so customers' messages to this ${noun} do not reach Wakil: reconnect the channel`;
   } else if (PERMISSION_CODES.has(code)) {
-    const perm = kind === 'messenger' ? 'pages_manage_metadata' : 'instagram_business_manage_messages (or pages_manage_metadata for a Page-linked account)';
+    const perm = SUBSCRIBE_PERMISSION[kind] ?? 'required';
     text = `Meta refused to send this ${noun}'s messages to Wakil: the access token lacks the ${perm} permission. Reconnect with a token that has it. (${err.message})`;
   } else {
     text = `Meta refused to send this ${noun}'s messages to Wakil (code ${Number.isFinite(code) ? code : 'unknown'}): ${err.message}`;
@@ -60,18 +69,20 @@ function describeRefusal(kind: string, err: ProviderError, token: string | undef
 async function reconcile(ctx: AppContext, ch: SubscriptionChannel, mode: 'connect' | 'check'): Promise<Result> {
   const adapter = channelFor(ch.kind);
   if (!isWebhookSubscriber(adapter)) return { outcome: 'skipped' };
+  const account = adapter.subscriptionAccount ? adapter.subscriptionAccount(ch) : ch.external_id;
+  if (!account) return { outcome: 'skipped' };
   let token: string | undefined;
   try {
     const graph = await graphFor(ctx, ch);
     token = graph.opts.token;
     if (mode === 'check') {
-      const s = await adapter.subscription(graph, ch.external_id);
+      const s = await adapter.subscription(graph, account);
       if (s.subscribed && !s.missing.length) return { outcome: 'ok' };
       // Keep whatever else is subscribed (another feature, the merchant's own fields).
-      await adapter.subscribe(graph, ch.external_id, s.fields);
+      await adapter.subscribe(graph, account, s.fields);
       return { outcome: 'subscribed', missing: s.subscribed ? s.missing : [...adapter.webhookFields] };
     }
-    await adapter.subscribe(graph, ch.external_id);
+    await adapter.subscribe(graph, account);
     return { outcome: 'subscribed' };
   } catch (err) {
     if (!(err instanceof ProviderError)) throw err;
@@ -89,8 +100,9 @@ function logOutcome(ctx: AppContext, ch: SubscriptionChannel, r: Result): void {
 }
 
 /**
- * Called after a Messenger/Instagram channel is connected or reconnected (a new token): subscribes
- * our app to its webhooks. A refusal does not undo the connection; it shows on the channel.
+ * Called after a channel is connected or reconnected (a new token): subscribes our app to its
+ * account's webhooks (Page, Instagram account, or the WhatsApp number's WABA when known). A
+ * refusal does not undo the connection; it shows on the channel.
  */
 export async function subscribeOnConnect(ctx: AppContext, ch: SubscriptionChannel): Promise<SubscriptionOutcome> {
   const r = await reconcile(ctx, ch, 'connect');
@@ -108,7 +120,8 @@ export async function subscribeOnConnect(ctx: AppContext, ch: SubscriptionChanne
 }
 
 /**
- * The recurring check: every connected Messenger/Instagram channel of an active workspace. One
+ * The recurring check: every connected channel of an active workspace whose subscription account
+ * is known (WhatsApp channels without a WABA id are skipped). One
  * Graph read per channel when healthy; re-subscribes when our app or a field is missing; records
  * a refusal on the channel and clears our own earlier error once fixed. Idempotent: the cron
  * enqueues once per tick across processes, and a concurrent run would only repeat the same calls.
@@ -122,7 +135,7 @@ export async function checkSubscriptions(ctx: AppContext): Promise<Record<Subscr
     .whereIn('ch.kind', kinds)
     .whereNot('ch.status', 'disconnected')
     .orderBy('ch.id')
-    .select('ch.id', 'ch.workspace_id', 'ch.kind', 'ch.external_id', 'ch.status', 'ch.status_detail', ctx.knex.raw('clock_timestamp() AS listed_at'));
+    .select('ch.id', 'ch.workspace_id', 'ch.kind', 'ch.external_id', 'ch.waba_id', 'ch.status', 'ch.status_detail', ctx.knex.raw('clock_timestamp() AS listed_at'));
   const counts = { ok: 0, subscribed: 0, refused: 0, unreachable: 0, skipped: 0, failed: 0 };
   for (const ch of rows) {
     let r: Result;

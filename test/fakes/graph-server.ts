@@ -29,10 +29,15 @@ export class FakeGraph {
   baseUrl = '';
   /** The Meta app every token belongs to (`GET /app`). */
   readonly appId = '987654321012345';
-  /** Page / IG account id → app id → subscribed fields (`/{id}/subscribed_apps`). */
+  /** Page / IG account / WABA id → app id → subscribed fields (`/{id}/subscribed_apps`; [] for a WABA). */
   readonly subscribedApps = new Map<string, Map<string, string[]>>();
-  /** Accounts whose token lacks pages_manage_metadata: subscribed_apps answers (#200). */
+  /** Accounts whose token lacks pages_manage_metadata (whatsapp_business_management for a WABA): subscribed_apps answers (#200). */
   readonly refuseSubscriptions = new Set<string>();
+  /**
+   * Ids that are WhatsApp Business Accounts: their subscribed_apps edge speaks the WABA format
+   * (no subscribed_fields; GET nests each app under `whatsapp_business_api_data`).
+   */
+  readonly wabas = new Set<string>();
 
   async start(): Promise<this> {
     this.server = http.createServer((req, res) => this.handle(req, res));
@@ -131,10 +136,22 @@ export class FakeGraph {
       }
       if (parts.length === 3 && parts[2] === 'subscribed_apps' && (rec.method === 'GET' || rec.method === 'POST')) {
         const accountId = parts[1]!;
+        const waba = this.wabas.has(accountId);
         if (this.refuseSubscriptions.has(accountId)) {
-          return json(403, FakeGraph.graphError(200, 'To subscribe to the messages field, one of these permissions is needed: pages_manage_metadata', 403).body);
+          const message = waba
+            ? '(#200) To subscribe an app to this WhatsApp Business Account, the whatsapp_business_management permission is needed'
+            : 'To subscribe to the messages field, one of these permissions is needed: pages_manage_metadata';
+          return json(403, FakeGraph.graphError(200, message, 403).body);
         }
         const apps = this.subscribedApps.get(accountId) ?? new Map<string, string[]>();
+        if (waba) {
+          if (rec.method === 'GET') {
+            return json(200, { data: [...apps.keys()].map((id) => ({ whatsapp_business_api_data: { id, link: `https://www.facebook.com/games/?app_id=${id}`, name: id === this.appId ? 'Wakil' : 'Other app' } })) });
+          }
+          apps.set(this.appId, []);
+          this.subscribedApps.set(accountId, apps);
+          return json(200, { success: true });
+        }
         if (rec.method === 'GET') {
           return json(200, { data: [...apps].map(([id, fields]) => ({ category: 'Business', link: `https://www.facebook.com/games/?app_id=${id}`, name: id === this.appId ? 'Wakil' : 'Other app', id, subscribed_fields: fields })) });
         }

@@ -29,9 +29,11 @@ export function channelsPage(router: Router, ctx: AppContext): void {
       ${
         channels.length
           ? html`<ul class="list">${channels.map(
-              (c: { id: string; kind: string; external_id: string; display_name: string | null; status: string; status_detail: string | null; last_inbound_at: Date | null }) =>
+              (c: { id: string; kind: string; external_id: string; waba_id: string | null; display_name: string | null; status: string; status_detail: string | null; last_inbound_at: Date | null }) =>
                 html`<li data-channel="${c.kind}"><span><strong>${KIND_LABEL[c.kind]}</strong> ${c.display_name ?? ''} <code>${c.external_id}</code> ${health(c.status)}<br>
                 <small class="muted">${i.t('channels.last_inbound')}: ${c.last_inbound_at ? i.date(c.last_inbound_at) : i.t('channels.never')}</small>
+                ${c.waba_id ? html`<br><small class="muted">${i.t('channels.waba_label')}: <code>${c.waba_id}</code></small>` : ''}
+                ${c.kind === 'whatsapp' && !c.waba_id && c.status !== 'disconnected' ? html`<br><small class="muted" data-waba-missing>${i.t('channels.waba_missing')}</small>` : ''}
                 ${c.status_detail ? html`<br><small class="error">${c.status_detail}</small>` : ''}</span>
                 <span>${c.status !== 'disconnected' ? html`${actionButton(p, `/channels/${c.id}/test`, i.t('channels.test'))} ${actionButton(p, `/channels/${c.id}/disconnect`, i.t('channels.disconnect'), { danger: true, confirm: i.t('channels.disconnect') })}` : ''}</span></li>`,
             )}</ul>`
@@ -43,6 +45,7 @@ export function channelsPage(router: Router, ctx: AppContext): void {
         ${select({ name: 'kind', label: i.t('channels.kind'), options: KINDS.map((k) => [k, KIND_LABEL[k]!] as [string, string]), value: v.kind ?? 'whatsapp', errors: o.errors })}
         ${field(p, { name: 'external_id', label: i.t('channels.external_id'), hint: i.t('channels.external_id_hint'), value: v.external_id, required: true, errors: o.errors, attrs: html`inputmode="numeric"` })}
         ${field(p, { name: 'display_name', label: i.t('channels.display_name'), value: v.display_name, errors: o.errors })}
+        ${field(p, { name: 'waba_id', label: i.t('channels.waba_id'), hint: i.t('channels.waba_id_hint'), value: v.waba_id, errors: o.errors, attrs: html`inputmode="numeric"` })}
         ${field(p, { name: 'access_token', label: i.t('channels.access_token'), type: 'password', hint: i.t('channels.access_token_hint'), required: true, errors: o.errors, autocomplete: 'off' })}
         <button type="submit">${i.t('channels.connect')}</button></form></section>`;
   };
@@ -52,9 +55,10 @@ export function channelsPage(router: Router, ctx: AppContext): void {
   });
 
   page(router, ctx, 'post', '/channels', 'admin', async (p) => {
-    const values = { kind: str(p.req.body.kind), external_id: str(p.req.body.external_id).trim(), display_name: str(p.req.body.display_name).trim() };
+    const values = { kind: str(p.req.body.kind), external_id: str(p.req.body.external_id).trim(), display_name: str(p.req.body.display_name).trim(), waba_id: str(p.req.body.waba_id).trim() };
     try {
-      const input = ConnectChannelInput.parse({ ...values, display_name: values.display_name || undefined, access_token: str(p.req.body.access_token) });
+      // An empty WABA field keeps the stored one on a reconnect.
+      const input = ConnectChannelInput.parse({ ...values, display_name: values.display_name || undefined, waba_id: values.waba_id || undefined, access_token: str(p.req.body.access_token) });
       await connectChannel(ctx, p.workspaceId, input);
       return redirect(p, '/channels');
     } catch (err) {
