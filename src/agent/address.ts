@@ -1,35 +1,32 @@
 import type { AppContext } from '../context';
 import { AppError } from '../errors';
-import { normalizePhone } from '../geo/phone';
+import { checkedPhone, checkedPlace, type CheckedPlace } from '../geo/checked-input';
 import { quoteDelivery } from '../shipping/tariffs';
-import { resolveCommune, resolveWilaya } from '../geo/resolve';
 import { ToolInputError } from './tool-error';
 
 /**
  * Glue between the agent's tools and the geo / phone / shipping modules: every refusal becomes a
  * ToolInputError carrying the module's own wording ("commune X is ambiguous: A or B. Ask ...").
  */
-export interface Place {
-  wilayaCode: string;
-  wilayaName: string;
-  communeCode: string | null;
-  communeName: string | null;
-}
+export type Place = CheckedPlace;
 
 export function resolvePlace(wilayaText: string, communeText: string | undefined): Place {
-  const w = resolveWilaya(wilayaText);
-  if (w.kind !== 'match') throw new ToolInputError(w.message);
-  if (!communeText?.trim()) return { wilayaCode: w.wilaya.code, wilayaName: w.wilaya.nameFr, communeCode: null, communeName: null };
-  const c = resolveCommune(communeText, { wilaya: w.wilaya.code });
-  if (c.kind !== 'match') throw new ToolInputError(c.message);
-  return { wilayaCode: c.commune.wilaya, wilayaName: c.commune.wilayaNameFr, communeCode: c.commune.code, communeName: c.commune.nameFr };
+  return asToolError(() => checkedPlace(wilayaText, communeText));
 }
 
 /** Algerian delivery phone → E.164, with src/geo/phone.ts's reason when it is not usable. */
 export function normalizeCustomerPhone(raw: string): string {
-  const r = normalizePhone(raw);
-  if (!r.ok) throw new ToolInputError(`Phone "${raw}": ${r.reason}. Ask the customer to check it.`);
-  return r.e164;
+  return asToolError(() => checkedPhone(raw), '. Ask the customer to check it.');
+}
+
+/** The check's own reason (plus what to ask the customer) as a refusal the model can act on. */
+function asToolError<T>(check: () => T, ask = ''): T {
+  try {
+    return check();
+  } catch (e) {
+    if (e instanceof AppError && e.type === 'invalid_input') throw new ToolInputError(`${e.message}${ask}`);
+    throw e;
+  }
 }
 
 export interface FeeQuote {

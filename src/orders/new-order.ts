@@ -1,8 +1,7 @@
 import { z } from 'zod';
 import type { AppContext } from '../context';
 import { AppError, invalidInput } from '../errors';
-import { normalizePhone } from '../geo/phone';
-import { resolveCommune, resolveWilaya } from '../geo/resolve';
+import { checkedPhone, checkedPlace, type CheckedPlace } from '../geo/checked-input';
 import { activeCourier } from '../shipping/courier-accounts';
 import { quoteDelivery } from '../shipping/tariffs';
 import type { NewOrder, OrderChanges, OrderJson } from './service';
@@ -67,25 +66,7 @@ export const OrderPatch = OrderFieldsPatch.extend({ status: z.enum(ORDER_STATUSE
 
 const fieldError = (path: string, message: string) => invalidInput(message, [{ path, message }]);
 
-export function customerPhone(raw: string): string {
-  const r = normalizePhone(raw);
-  // The reason only, not the number: error messages can end up in logs, phones must not.
-  if (!r.ok) throw fieldError('phone', `Phone: ${r.reason}`);
-  return r.e164;
-}
-
-interface Place {
-  wilayaCode: string;
-  communeCode: string | null;
-}
-
-export function resolveOrderPlace(wilaya: string, commune: string): Place {
-  const w = resolveWilaya(wilaya);
-  if (w.kind !== 'match') throw fieldError('wilaya', w.message);
-  const c = resolveCommune(commune, { wilaya: w.wilaya.code });
-  if (c.kind !== 'match') throw fieldError('commune', c.message);
-  return { wilayaCode: c.commune.wilaya, communeCode: c.commune.code };
-}
+type Place = Pick<CheckedPlace, 'wilayaCode' | 'communeCode'>;
 
 /** The fee from the workspace's courier tariffs, as the agent quotes it; a missing tariff says how to fix it. */
 async function tariffFee(ctx: AppContext, workspaceId: string, place: Place, deliveryType: DeliveryType): Promise<{ fee: number; courier: string }> {
@@ -106,8 +87,8 @@ function requireAddress(deliveryType: DeliveryType, address: string | null | und
 
 /** A merchant's new order, ready for createOrder (source 'api'). */
 export async function resolveNewOrder(ctx: AppContext, workspaceId: string, input: OrderCreateInput): Promise<NewOrder> {
-  const phone = customerPhone(input.phone);
-  const place = resolveOrderPlace(input.wilaya, input.commune);
+  const phone = checkedPhone(input.phone);
+  const place = checkedPlace(input.wilaya, input.commune);
   requireAddress(input.delivery_type, input.address);
   const { fee, courier } =
     input.delivery_fee !== undefined
@@ -138,7 +119,7 @@ export async function resolveNewOrder(ctx: AppContext, workspaceId: string, inpu
 export async function resolveOrderChanges(ctx: AppContext, workspaceId: string, current: OrderJson, patch: OrderFieldsPatch): Promise<OrderChanges> {
   const changes: OrderChanges = {};
   if (patch.customer_name !== undefined) changes.customerName = patch.customer_name;
-  if (patch.phone !== undefined) changes.phone = customerPhone(patch.phone);
+  if (patch.phone !== undefined) changes.phone = checkedPhone(patch.phone);
   if (patch.address !== undefined) changes.address = patch.address || null;
   if (patch.stopdesk_id !== undefined) changes.stopdeskId = patch.stopdesk_id || null;
   if (patch.note !== undefined) changes.note = patch.note || null;
@@ -151,7 +132,7 @@ export async function resolveOrderChanges(ctx: AppContext, workspaceId: string, 
     if (patch.wilaya !== undefined && patch.commune === undefined) throw fieldError('commune', 'commune: give the commune in the new wilaya');
     const place =
       patch.commune !== undefined
-        ? resolveOrderPlace(patch.wilaya ?? current.customer.wilaya ?? '', patch.commune)
+        ? checkedPlace(patch.wilaya ?? current.customer.wilaya ?? '', patch.commune)
         : { wilayaCode: current.customer.wilaya ?? '', communeCode: current.customer.commune };
     const moved = place.wilayaCode !== current.customer.wilaya || place.communeCode !== current.customer.commune || deliveryType !== current.delivery_type;
     if (moved) {

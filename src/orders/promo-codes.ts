@@ -176,7 +176,18 @@ export interface ResolvedPromo {
 
 const dzd = (n: number) => `${n} DA`;
 /** A calendar day in Algiers, as YYYY-MM-DD (the locale en-CA writes dates that way). */
-const day = (d: Date | string) => new Intl.DateTimeFormat('en-CA', { timeZone: 'Africa/Algiers' }).format(new Date(d));
+export const algiersDay = (d: Date | string) => new Intl.DateTimeFormat('en-CA', { timeZone: 'Africa/Algiers' }).format(new Date(d));
+
+export type PromoStatus = 'active' | 'inactive' | 'scheduled' | 'expired' | 'used_up';
+
+/** Whether a code can be used now, and if not why: what resolvePromo refuses and the page shows. */
+export function promoStatus(c: Pick<PromoCode, 'active' | 'starts_at' | 'ends_at' | 'max_uses' | 'uses'>, now = new Date()): PromoStatus {
+  if (!c.active) return 'inactive';
+  if (c.starts_at && new Date(c.starts_at) > now) return 'scheduled';
+  if (c.ends_at && new Date(c.ends_at) <= now) return 'expired';
+  if (c.max_uses !== null && c.uses >= c.max_uses) return 'used_up';
+  return 'active';
+}
 
 /**
  * The discount `code` gives on an items `subtotal` in this workspace, or an invalid_input whose
@@ -204,11 +215,14 @@ export async function resolvePromo(
     );
   }
   if (!opts.alreadyCounted) {
-    const now = opts.now ?? new Date();
-    if (!promo.active) throw invalidInput(`The promo code ${promo.code} is no longer active`);
-    if (promo.starts_at && new Date(promo.starts_at) > now) throw invalidInput(`The promo code ${promo.code} is not valid yet: it starts on ${day(promo.starts_at)}`);
-    if (promo.ends_at && new Date(promo.ends_at) <= now) throw invalidInput(`The promo code ${promo.code} expired on ${day(promo.ends_at)}`);
-    if (promo.max_uses !== null && promo.uses >= promo.max_uses) throw invalidInput(`The promo code ${promo.code} has been used up`);
+    const refusals: Record<Exclude<PromoStatus, 'active'>, () => string> = {
+      inactive: () => `The promo code ${promo.code} is no longer active`,
+      scheduled: () => `The promo code ${promo.code} is not valid yet: it starts on ${algiersDay(promo.starts_at!)}`,
+      expired: () => `The promo code ${promo.code} expired on ${algiersDay(promo.ends_at!)}`,
+      used_up: () => `The promo code ${promo.code} has been used up`,
+    };
+    const status = promoStatus(promo, opts.now);
+    if (status !== 'active') throw invalidInput(refusals[status]());
   }
   if (subtotal < promo.min_subtotal) {
     // The figure rides in details too: the agent may quote it (a server amount, not the model's).

@@ -2,7 +2,7 @@ import type { Router } from 'express';
 import { createProduct, getProduct, listProducts, ProductInput, updateProduct, type Product } from '../../catalog/products';
 import type { AppContext } from '../../context';
 import { html } from './html';
-import { checkbox, csrfField, errorSummary, field, fieldErrors, page, redirect, send, str, type FieldErrors, type MemberPage } from './kit';
+import { checkbox, csrfField, errorSummary, field, fieldErrors, page, redirect, send, formInt, str, type FieldErrors, type MemberPage } from './kit';
 import { addNav } from './nav';
 
 /** "XL: 3800, L" → variants; one per line or comma-separated, price optional (absolute DZD). */
@@ -19,10 +19,6 @@ function parseVariants(text: string) {
 
 const variantsText = (p?: Product) => (p?.variants ?? []).map((v) => (v.price !== undefined ? `${v.name}: ${v.price}` : v.name)).join('\n');
 
-const intOrNull = (v: unknown) => {
-  const s = str(v).trim().replace(/\s/g, '');
-  return s === '' ? null : /^-?\d+$/.test(s) ? Number(s) : (s as unknown as number);
-};
 
 export function catalogPage(router: Router, ctx: AppContext): void {
   addNav({ key: 'catalog', href: '/catalog', label: 'nav.catalog', min: 'admin' });
@@ -44,8 +40,8 @@ export function catalogPage(router: Router, ctx: AppContext): void {
   const parse = (b: Record<string, unknown>) =>
     ProductInput.parse({
       name: str(b.name),
-      price: intOrNull(b.price) ?? undefined,
-      stock: intOrNull(b.stock),
+      price: formInt(b.price) ?? undefined,
+      stock: formInt(b.stock),
       sku: str(b.sku).trim() || null,
       description: str(b.description).trim() || null,
       variants: parseVariants(str(b.variants)),

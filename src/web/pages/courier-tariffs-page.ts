@@ -6,7 +6,7 @@ import { courierDefinition } from '../../shipping/courier-accounts';
 import { overrideSchema } from '../../shipping/routes';
 import { listTariffs, setTariffOverride } from '../../shipping/tariffs';
 import { html, type Raw } from './html';
-import { actionButton, csrfField, errorSummary, field, fieldErrors, page, redirect, select, send, str, type FieldErrors, type MemberPage } from './kit';
+import { actionButton, csrfField, errorSummary, field, fieldErrors, page, redirect, select, send, formInt, str, type FieldErrors, type MemberPage } from './kit';
 
 type Tariff = Awaited<ReturnType<typeof listTariffs>>[number];
 interface Cell {
@@ -36,10 +36,6 @@ function pivot(rows: Tariff[]): Line[] {
   return [...lines.values()];
 }
 
-const intOrNull = (v: unknown) => {
-  const s = str(v).trim().replace(/\s/g, '');
-  return s === '' ? null : /^\d+$/.test(s) ? Number(s) : (s as unknown as number);
-};
 
 /**
  * The courier's delivery fees and the merchant's own prices. Reads with listTariffs and writes with
@@ -109,7 +105,7 @@ export function courierTariffsPage(router: Router, ctx: AppContext): void {
     const back = Wilaya.parse(b.back_wilaya);
     const values = { wilaya_code: str(b.wilaya_code), commune_code: str(b.commune_code).trim(), delivery_type: str(b.delivery_type), fee: str(b.fee).trim() };
     try {
-      const o = overrideSchema.parse({ wilaya_code: values.wilaya_code, commune_code: values.commune_code || null, delivery_type: values.delivery_type, fee: intOrNull(values.fee) });
+      const o = overrideSchema.parse({ wilaya_code: values.wilaya_code, commune_code: values.commune_code || null, delivery_type: values.delivery_type, fee: formInt(values.fee) });
       await setTariffOverride(ctx, p.workspaceId, def.id, { wilayaCode: o.wilaya_code, communeCode: o.commune_code, deliveryType: o.delivery_type, fee: o.fee });
       return redirect(p, `/couriers/${def.id}/tariffs${back ? `?wilaya=${back}` : ''}`);
     } catch (err) {

@@ -199,3 +199,12 @@ export function actionButton(p: Page, action: string, label: string, opts: { hid
 }
 
 export const str = (v: unknown): string => (typeof v === 'string' ? v : '');
+
+/**
+ * A whole number typed in a form ("3 500" → 3500), null when left empty. Anything else is passed
+ * on as typed, so the zod schema behind the form reports it next to the field.
+ */
+export const formInt = (v: unknown): number | null => {
+  const s = str(v).trim().replace(/\s/g, '');
+  return s === '' ? null : /^-?\d+$/.test(s) ? Number(s) : (s as unknown as number);
+};

@@ -7,7 +7,7 @@ import { createOrder, getOrder, updateOrder, type OrderJson } from '../../orders
 import { UNSHIPPED } from '../../orders/status';
 import { conflict } from '../../errors';
 import { html } from './html';
-import { csrfField, errorSummary, field, fieldErrors, page, redirect, select, send, str, type FieldErrors, type MemberPage } from './kit';
+import { csrfField, errorSummary, field, fieldErrors, page, redirect, select, send, formInt, str, type FieldErrors, type MemberPage } from './kit';
 
 /**
  * The Orders page's "New order" (a phone order) and "Edit" forms. They parse into the API's
@@ -23,18 +23,13 @@ const MAX_ROWS = 20;
 /** A product line's select value: the product id, then `|variant` when it has one (ids hold no `|`). */
 const lineValue = (productId: string, variant: string | null | undefined) => (variant ? `${productId}|${variant}` : productId);
 
-const intOrRaw = (v: unknown): number | string | undefined => {
-  const s = str(v).trim().replace(/\s/g, '');
-  return s === '' ? undefined : /^\d+$/.test(s) ? Number(s) : s;
-};
-
 function formItems(b: Values) {
   const items: Array<{ product_id: string; variant?: string; quantity: number }> = [];
   for (let n = 0; n < MAX_ROWS; n++) {
     const line = str(b[`item${n}_product`]);
     if (!line) continue; // blank rows are ignored
     const cut = line.indexOf('|');
-    const quantity = intOrRaw(b[`item${n}_quantity`]) ?? 1;
+    const quantity = formInt(b[`item${n}_quantity`]) ?? 1;
     items.push({ product_id: cut < 0 ? line : line.slice(0, cut), ...(cut < 0 ? {} : { variant: line.slice(cut + 1) }), quantity: quantity as number });
   }
   return items;
@@ -62,7 +57,7 @@ function createBody(b: Values) {
     items: formItems(b),
     promo_code: str(b.promo_code) || undefined,
     note: str(b.note) || undefined,
-    delivery_fee: intOrRaw(b.delivery_fee),
+    delivery_fee: formInt(b.delivery_fee) ?? undefined,
   };
 }
 

@@ -1,15 +1,11 @@
 import type { Router } from 'express';
 import { z } from 'zod';
 import type { AppContext } from '../../context';
-import { createPromoCode, deletePromoCode, listPromoCodes, PROMO_KINDS, PromoCodeInput, updatePromoCode, type PromoCode } from '../../orders/promo-codes';
+import { algiersDay, createPromoCode, deletePromoCode, listPromoCodes, PROMO_KINDS, PromoCodeInput, promoStatus, updatePromoCode, type PromoCode } from '../../orders/promo-codes';
 import { html } from './html';
-import { actionButton, csrfField, errorSummary, field, fieldErrors, page, redirect, select, send, str, type FieldErrors, type MemberPage } from './kit';
+import { actionButton, csrfField, errorSummary, field, fieldErrors, page, redirect, select, send, formInt, str, type FieldErrors, type MemberPage } from './kit';
 import { addNav } from './nav';
 
-const intOrNull = (v: unknown) => {
-  const s = str(v).trim().replace(/\s/g, '');
-  return s === '' ? null : /^-?\d+$/.test(s) ? Number(s) : (s as unknown as number);
-};
 
 /** A last day picked on the form ends at midnight in Algiers (UTC+1 all year, no daylight saving). */
 const endOfDay = (v: unknown) => {
@@ -17,18 +13,6 @@ const endOfDay = (v: unknown) => {
   return s === '' ? null : /^\d{4}-\d{2}-\d{2}$/.test(s) ? `${s}T23:59:59+01:00` : s;
 };
 
-/** The YYYY-MM-DD of an instant in Algiers, for the date shown in the list. */
-const algiersDay = (d: Date) => new Intl.DateTimeFormat('en-CA', { timeZone: 'Africa/Algiers' }).format(d);
-
-type Status = 'active' | 'inactive' | 'expired' | 'used_up' | 'scheduled';
-
-function statusOf(c: PromoCode, now = new Date()): Status {
-  if (!c.active) return 'inactive';
-  if (c.ends_at && new Date(c.ends_at) <= now) return 'expired';
-  if (c.max_uses !== null && c.uses >= c.max_uses) return 'used_up';
-  if (c.starts_at && new Date(c.starts_at) > now) return 'scheduled';
-  return 'active';
-}
 
 export function promoCodesPage(router: Router, ctx: AppContext): void {
   addNav({ key: 'promo-codes', href: '/promo-codes', label: 'nav.promo_codes', min: 'admin' });
@@ -48,13 +32,13 @@ export function promoCodesPage(router: Router, ctx: AppContext): void {
 
   const row = (p: MemberPage, c: PromoCode) => {
     const { i } = p;
-    const status = statusOf(c);
+    const status = promoStatus(c);
     return html`<tr data-promo="${c.code}" data-status="${status}">
       <td><strong dir="ltr">${c.code}</strong> <span class="badge">${i.t(`promo.status_${status}`)}</span></td>
       <td class="num">${c.kind === 'percent' ? html`<span dir="ltr">${i.number(c.value)} %</span>` : i.dzd(c.value)}</td>
       <td class="num">${c.min_subtotal ? i.dzd(c.min_subtotal) : '—'}</td>
       <td class="num" data-uses="${c.uses}">${i.number(c.uses)}${c.max_uses !== null ? html` / ${i.number(c.max_uses)}` : ''}</td>
-      <td>${c.ends_at ? i.day(algiersDay(new Date(c.ends_at))) : '—'}</td>
+      <td>${c.ends_at ? i.day(algiersDay(c.ends_at)) : '—'}</td>
       <td>${actionButton(p, `/promo-codes/${c.id}/active`, c.active ? i.t('promo.deactivate') : i.t('promo.activate'), { hidden: { active: c.active ? 'false' : 'true' } })}
         ${actionButton(p, `/promo-codes/${c.id}/delete`, i.t('common.delete'), { danger: true, confirm: i.t('promo.delete_confirm') })}</td></tr>`;
   };
@@ -84,9 +68,9 @@ export function promoCodesPage(router: Router, ctx: AppContext): void {
       const input = PromoCodeInput.parse({
         code: str(b.code),
         kind: str(b.kind),
-        value: intOrNull(b.value) ?? undefined,
-        min_subtotal: intOrNull(b.min_subtotal) ?? 0,
-        max_uses: intOrNull(b.max_uses),
+        value: formInt(b.value) ?? undefined,
+        min_subtotal: formInt(b.min_subtotal) ?? 0,
+        max_uses: formInt(b.max_uses),
         ends_at: endOfDay(b.ends_at),
       });
       await createPromoCode(ctx, p.workspaceId, input, p.actor);
